@@ -1,0 +1,121 @@
+"""Helpers checkers use to compare a learner's answer with the expected one.
+
+Each helper raises :class:`CheckFailure` with a sentence a learner can act on:
+a wrong type or shape is named as such, never left to a numpy or torch error.
+"""
+import numpy as np
+
+from .failures import CheckFailure
+from .formatting import describe_type, to_numpy
+
+
+def _numeric_array(got, *, case, what):
+    value = to_numpy(got)
+    if isinstance(value, (bool, np.bool_)):
+        value = float(value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise CheckFailure(f"{what} should be numeric, but it is {describe_type(got)}.",
+                           case=case, got=got, show_values=False) from None
+    return array
+
+
+def as_array(got, *, shape=None, case=None, what="your function's result"):
+    """The learner's value as a float array, with its shape checked when given."""
+    if got is None:
+        raise CheckFailure(f"{what} is None: did you forget to `return` it?", case=case, show_values=False)
+    array = _numeric_array(got, case=case, what=what)
+    if shape is not None and array.shape != tuple(shape):
+        expected_shape = "a single number" if tuple(shape) == () else f"shape {tuple(shape)}"
+        raise CheckFailure(f"{what} should have {expected_shape}, but it is {describe_type(got)}.",
+                           case=case, got=got, show_values=False,
+                           hint="check which axis you summed or indexed over" if array.ndim else None)
+    return array
+
+
+def as_float(got, *, case=None, what="your function's result"):
+    """The learner's value as a Python float; a one-element array is accepted."""
+    array = as_array(got, case=case, what=what)
+    if array.size != 1:
+        raise CheckFailure(f"{what} should be a single number, but it is {describe_type(got)}.",
+                           case=case, got=got, show_values=False)
+    return float(array.reshape(()))
+
+
+def _matching_mistake(got_array, mistakes, rtol, atol):
+    for hint, candidate in (mistakes or {}).items():
+        candidate = np.asarray(to_numpy(candidate), dtype=float)
+        if candidate.shape == got_array.shape and np.allclose(got_array, candidate, rtol=rtol, atol=atol):
+            return hint
+    return None
+
+
+def expect_close(got, expected, *, case=None, rtol=1e-5, atol=1e-8, hint=None, mistakes=None,
+                 what="your function's result"):
+    """Pass when ``got`` matches ``expected`` elementwise within the tolerances.
+
+    ``mistakes`` maps a hint to the value a likely mistake would produce; when the
+    learner's answer matches one, that hint is shown instead of the generic one.
+    """
+    expected_array = np.asarray(to_numpy(expected), dtype=float)
+    got_array = as_array(got, shape=expected_array.shape, case=case, what=what)
+    if not np.all(np.isfinite(got_array)) and np.all(np.isfinite(expected_array)):
+        raise CheckFailure(f"{what} contains nan or inf.", case=case, expected=expected, got=got,
+                           hint=_matching_mistake(got_array, mistakes, rtol, atol) or hint
+                           or "look for a division by zero or an overflowing exp")
+    if np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True):
+        return
+    raise CheckFailure(f"Unexpected value for {what}.", case=case, expected=expected, got=got,
+                       hint=_matching_mistake(got_array, mistakes, rtol, atol) or hint)
+
+
+def expect_equal(got, expected, *, case=None, hint=None, mistakes=None, what="your function's result"):
+    """Pass when ``got == expected`` exactly (ints, strings, tuples, lists, arrays of ints)."""
+    got_plain, expected_plain = to_numpy(got), to_numpy(expected)
+    if isinstance(expected_plain, np.ndarray) or isinstance(got_plain, np.ndarray):
+        try:
+            same = np.array_equal(np.asarray(got_plain), np.asarray(expected_plain))
+        except (TypeError, ValueError):
+            same = False
+    else:
+        try:
+            same = bool(got_plain == expected_plain)
+        except (TypeError, ValueError):
+            same = False
+    if same:
+        return
+    matched = None
+    for mistake_hint, candidate in (mistakes or {}).items():
+        try:
+            if bool(np.array_equal(np.asarray(got_plain, dtype=object), np.asarray(candidate, dtype=object))):
+                matched = mistake_hint
+                break
+        except (TypeError, ValueError):
+            continue
+    raise CheckFailure(f"Unexpected value for {what}.", case=case, expected=expected, got=got,
+                       hint=matched or hint)
+
+
+def expect_true(condition, message, *, case=None, hint=None, expected=None, got=None):
+    """Pass when ``condition`` holds; otherwise fail with ``message`` (a property check)."""
+    if not condition:
+        raise CheckFailure(message, case=case, expected=expected, got=got, hint=hint,
+                           show_values=expected is not None or got is not None)
+
+
+def expect_type(got, types, *, case=None, what="your function's result"):
+    """Pass when ``got`` is an instance of ``types``; otherwise name what it is."""
+    if isinstance(got, types):
+        return got
+    names = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+    raise CheckFailure(f"{what} should be a {names}, but it is {describe_type(got)}.", case=case,
+                       show_values=False)
+
+
+def relative_error(a, b):
+    """|a - b| / max(|a|, |b|, tiny): the scale-free distance gradient checks use."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12)
+    return float(np.max(np.abs(a - b) / scale)) if a.size else 0.0
+

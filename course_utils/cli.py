@@ -1,0 +1,147 @@
+"""The ``course`` command: lab, build, execute, progress, train, doctor."""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .paths import notebooks_dir, solutions_dir
+
+
+def cmd_lab(args):
+    folder = notebooks_dir()
+    command = ["jupyter", "lab", f"--ServerApp.root_dir={folder}", f"--port={args.port}"]
+    if args.no_browser:
+        command.append("--no-browser")
+    os.execvp(command[0], command)
+
+
+def cmd_build(args):
+    from .build import BuildError, build, stale
+
+    try:
+        if args.check:
+            problems = stale(args.solutions, args.notebooks)
+            if problems:
+                print("notebooks/ is stale:\n  " + "\n  ".join(problems) + "\nRun `course build` and commit the result.")
+                return 1
+            print("notebooks/ is up to date with solutions/.")
+            return 0
+        written = build(args.solutions, args.notebooks, args.sources)
+    except BuildError as error:
+        print(f"build error: {error}")
+        return 1
+    print(f"wrote {len(written)} notebook(s)" + "".join(f"\n  {p}" for p in written))
+    return 0
+
+
+def cmd_execute(args):
+    from .execution import execute
+
+    paths = args.notebooks or sorted(solutions_dir().glob("*.ipynb"))
+    failed = 0
+    for path in paths:
+        try:
+            execute(path, timeout=args.timeout)
+            print(f"executed {path}")
+        except Exception as error:  # report and go on to the next notebook
+            failed += 1
+            print(f"FAILED {path}: {type(error).__name__}: {str(error)[-2000:]}")
+    return 1 if failed else 0
+
+
+def cmd_progress(args):
+    from . import progress
+
+    if args.reset:
+        progress.progress_path().unlink(missing_ok=True)
+        print(f"progress reset ({progress.progress_path()})")
+        return 0
+    try:
+        print(progress.lesson_table(args.lesson) if args.lesson else progress.course_table())
+    except KeyError as error:
+        print(error.args[0])
+        return 1
+    print(f"\n(stored in {progress.progress_path()})")
+    return 0
+
+
+def cmd_train(args):
+    from . import checkpoints
+    from .train import all_recipes
+
+    recipes = all_recipes()
+    if args.list or not args.name:
+        for name, recipe in recipes.items():
+            print(f"{name:20s} {recipe.description}")
+        return 0
+    if args.name not in recipes:
+        print(f"there is no training recipe {args.name!r}; known: {', '.join(recipes) or 'none'}")
+        return 1
+    recipe = recipes[args.name]
+    shipped = None
+    if args.name in checkpoints.available():
+        shipped = checkpoints.metadata(args.name).get(recipe.metric)
+    directory = Path(args.out) if args.out else checkpoints.CHECKPOINT_DIR
+    info = recipe.build(directory=directory)
+    new = info[recipe.metric]
+    print(f"{args.name}: {recipe.metric} = {new:.4f}, written to {directory}")
+    if shipped is not None:
+        within = abs(new - shipped) <= recipe.tolerance
+        print(f"shipped checkpoint: {recipe.metric} = {shipped:.4f}; difference {abs(new - shipped):.4f} "
+              f"{'within' if within else 'OUTSIDE'} the tolerance {recipe.tolerance}")
+        return 0 if within else 1
+    return 0
+
+
+def cmd_doctor(args):
+    from .doctor import run
+
+    return 0 if run() else 1
+
+
+def parser():
+    main = argparse.ArgumentParser(prog="course", description="From Perceptrons to Circuits: the course's command.")
+    sub = main.add_subparsers(dest="command", required=True)
+
+    lab = sub.add_parser("lab", help="start JupyterLab on notebooks/")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--no-browser", action="store_true")
+    lab.set_defaults(run=cmd_lab)
+
+    build = sub.add_parser("build", help="write notebooks/ from solutions/")
+    build.add_argument("sources", nargs="*", type=Path, help="only these solution notebooks (default: all)")
+    build.add_argument("--check", action="store_true", help="exit 1 if notebooks/ is stale")
+    build.add_argument("--solutions", type=Path, default=solutions_dir())
+    build.add_argument("--notebooks", type=Path, default=notebooks_dir())
+    build.set_defaults(run=cmd_build)
+
+    execute = sub.add_parser("execute", help="run solution notebooks in place (COURSE_STRICT=1)")
+    execute.add_argument("notebooks", nargs="*", type=Path)
+    execute.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    execute.set_defaults(run=cmd_execute)
+
+    prog = sub.add_parser("progress", help="show your progress per lesson")
+    prog.add_argument("--lesson", help="one lesson's exercises, e.g. 01")
+    prog.add_argument("--reset", action="store_true", help="forget all recorded progress")
+    prog.set_defaults(run=cmd_progress)
+
+    train = sub.add_parser("train", help="retrain a shipped checkpoint")
+    train.add_argument("name", nargs="?")
+    train.add_argument("--list", action="store_true")
+    train.add_argument("--out", help="write here instead of over the shipped checkpoint")
+    train.set_defaults(run=cmd_train)
+
+    doctor = sub.add_parser("doctor", help="check this machine is ready for the course")
+    doctor.set_defaults(run=cmd_doctor)
+    return main
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    if args.command == "progress" and args.lesson and args.lesson.isdigit():
+        args.lesson = f"{int(args.lesson):02d}"
+    return args.run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

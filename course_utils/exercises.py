@@ -1,0 +1,89 @@
+"""The exercise registry: every graded exercise, its id, points, checker and reference.
+
+Checkers register themselves with the :func:`exercise` decorator in
+``course_utils/checks/lessonNN_topic.py``; importing those modules (done by
+:func:`load_all`) fills the registry. An id is ``"NN.function_name"``: the
+lesson number, then the name of the function the learner completes.
+"""
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+ID_PATTERN = re.compile(r"^(\d\d)\.([a-z_][a-z0-9_]*)$")
+
+_REGISTRY: dict[str, "Exercise"] = {}
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    points: int
+    checker: Callable
+    reference: Callable
+    title: str
+
+    @property
+    def lesson(self):
+        return self.id.split(".")[0]
+
+    @property
+    def name(self):
+        """The name of the function the learner completes."""
+        return self.id.split(".")[1]
+
+
+def exercise(exercise_id, *, points, reference, title):
+    """Register the decorated checker for ``exercise_id``.
+
+    The checker receives the learner's function (wrapped so that calls are
+    isolated) and raises ``CheckFailure`` for the first failing case.
+    """
+    if not ID_PATTERN.match(exercise_id):
+        raise ValueError(f"exercise id {exercise_id!r} must look like '01.function_name'")
+    if points < 1:
+        raise ValueError(f"exercise {exercise_id} needs at least one point")
+
+    def register(checker):
+        if exercise_id in _REGISTRY and _REGISTRY[exercise_id].checker.__module__ != checker.__module__:
+            raise ValueError(f"exercise {exercise_id} is registered twice")
+        _REGISTRY[exercise_id] = Exercise(exercise_id, points, checker, reference, title)
+        return checker
+
+    return register
+
+
+def check_modules():
+    """Names of every lesson's checks module, in lesson order."""
+    import course_utils.checks as package
+
+    return sorted(f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
+                  if re.match(r"lesson\d\d_", info.name))
+
+
+def load_all():
+    """Import every lesson's checks module so the registry is complete."""
+    for module_name in check_modules():
+        importlib.import_module(module_name)
+
+
+def get(exercise_id):
+    """The exercise with this id, or a KeyError that lists the known ones for its lesson."""
+    load_all()
+    if exercise_id not in _REGISTRY:
+        lesson = exercise_id.split(".")[0]
+        known = ", ".join(e.id for e in for_lesson(lesson)) or "none"
+        raise KeyError(f"there is no exercise {exercise_id!r}; lesson {lesson} has: {known}")
+    return _REGISTRY[exercise_id]
+
+
+def for_lesson(lesson):
+    """The lesson's exercises in the order they were registered (the notebook's order)."""
+    load_all()
+    return [e for e in _REGISTRY.values() if e.lesson == lesson]
+
+
+def all_exercises():
+    load_all()
+    return sorted(_REGISTRY.values(), key=lambda e: e.lesson)

@@ -1,0 +1,65 @@
+"""Test-wide setup: a throwaway progress store, no network, and nbval's output filter.
+
+nbval compares a cell's fresh outputs with the committed ones. Outputs that
+differ between runs by nature (stderr, pictures, HTML, widgets) are left out
+of the comparison here; text outputs are compared after tests/nbval_sanitize.cfg.
+"""
+import os
+import socket
+import tempfile
+
+_scratch = tempfile.mkdtemp(prefix="course-tests-")
+# Set before any kernel starts: nbval's kernels inherit this environment.
+os.environ["COURSE_PROGRESS_FILE"] = os.path.join(_scratch, "progress.json")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["PYTHONHASHSEED"] = "0"
+os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+SKIPPED_MIME_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown",
+                      "application/javascript", "application/vnd.jupyter.widget-view+json")
+
+
+def _comparable(outputs):
+    """Drop stderr and every rich or widget output; keep stdout, results and plain text."""
+    kept = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            continue
+        data = output.get("data")
+        if data is not None:
+            if "application/vnd.jupyter.widget-view+json" in data or any(k.startswith("image/") for k in data):
+                continue  # a widget or a figure: its text/plain is only a repr
+            data = {k: v for k, v in data.items() if k not in SKIPPED_MIME_TYPES}
+            if not data:
+                continue
+            output = dict(output, data=data)
+        kept.append(output)
+    return kept
+
+
+try:
+    from nbval.plugin import IPyNbCell
+except ImportError:  # nbval is a dev dependency; unit tests run without it
+    IPyNbCell = None
+
+if IPyNbCell is not None:
+    _compare_outputs = IPyNbCell.compare_outputs
+
+    def compare_outputs(self, test, ref, skip_compare=None):
+        return _compare_outputs(self, _comparable(test), _comparable(ref), skip_compare)
+
+    IPyNbCell.compare_outputs = compare_outputs
+
+
+class _NoNetwork(socket.socket):
+    """Tests run offline: any attempt to reach another host fails loudly."""
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise OSError(f"tests are offline: a connection to {host} was attempted")
+        return super().connect(address)
+
+
+socket.socket = _NoNetwork
