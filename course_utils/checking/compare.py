@@ -27,8 +27,8 @@ def as_array(got, *, shape=None, case=None, what="your function's result"):
         raise CheckFailure(f"{what} is None: did you forget to `return` it?", case=case, show_values=False)
     array = _numeric_array(got, case=case, what=what)
     if shape is not None and array.shape != tuple(shape):
-        expected_shape = "a single number" if tuple(shape) == () else f"shape {tuple(shape)}"
-        raise CheckFailure(f"{what} should have {expected_shape}, but it is {describe_type(got)}.",
+        expected_shape = "be a single number" if tuple(shape) == () else f"have shape {tuple(shape)}"
+        raise CheckFailure(f"{what} should {expected_shape}, but it is {describe_type(got)}.",
                            case=case, got=got, show_values=False,
                            hint="check which axis you summed or indexed over" if array.ndim else None)
     return array
@@ -59,7 +59,12 @@ def expect_close(got, expected, *, case=None, rtol=1e-5, atol=1e-8, hint=None, m
     learner's answer matches one, that hint is shown instead of the generic one.
     """
     expected_array = np.asarray(to_numpy(expected), dtype=float)
-    got_array = as_array(got, shape=expected_array.shape, case=case, what=what)
+    try:
+        got_array = as_array(got, shape=expected_array.shape, case=case, what=what)
+    except CheckFailure as failure:  # a wrong shape may still be a mistake we can name
+        if got is not None:
+            failure.hint = _matching_mistake(_numeric_array(got, case=case, what=what), mistakes, rtol, atol) or failure.hint
+        raise
     if not np.all(np.isfinite(got_array)) and np.all(np.isfinite(expected_array)):
         raise CheckFailure(f"{what} contains nan or inf.", case=case, expected=expected, got=got,
                            hint=_matching_mistake(got_array, mistakes, rtol, atol) or hint
