@@ -9,10 +9,12 @@ from .paths import notebooks_dir, solutions_dir
 
 def cmd_lab(args):
     folder = notebooks_dir()
-    command = ["jupyter", "lab", f"--ServerApp.root_dir={folder}", f"--port={args.port}"]
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", f"--port={args.port}"]
     if args.no_browser:
         command.append("--no-browser")
-    os.execvp(command[0], command)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root
+    os.execv(command[0], command + args.extra)  # any other --Option=value goes to JupyterLab
 
 
 def cmd_build(args):
@@ -137,7 +139,11 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    main_parser = parser()
+    args, extra = main_parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        main_parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     if args.command == "progress" and args.lesson and args.lesson.isdigit():
         args.lesson = f"{int(args.lesson):02d}"
     return args.run(args) or 0

@@ -152,6 +152,7 @@ def course_table(data=None):
 
 
 def lesson_table(lesson, data=None):
+    lessons.get_lesson(lesson)  # a KeyError naming the known lessons for an unknown one
     rows = exercise_rows(lesson, data)
     for row in rows:
         row["score"] = f"{row['points']}/{row['max_points']}"

@@ -1,0 +1,39 @@
+"""Every registered exercise has mutation tests, and every lesson has its notebooks and workshop plan."""
+import importlib
+from pathlib import Path
+
+import pytest
+
+from course_utils import exercises
+from course_utils.lessons import all_lessons
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _all_mutants():
+    mutants = {}
+    for path in sorted((ROOT / "tests").glob("test_checks_lesson*.py")):
+        mutants.update(importlib.import_module(path.stem).MUTANTS)
+    return mutants
+
+
+@pytest.mark.parametrize("exercise_id", [e.id for e in exercises.all_exercises()])
+def test_exercise_has_at_least_two_mutants(exercise_id):
+    assert len(_all_mutants().get(exercise_id, [])) >= 2, f"{exercise_id} needs >= 2 wrong implementations in MUTANTS"
+
+
+@pytest.mark.parametrize("info", all_lessons(), ids=lambda info: info.number)
+def test_lesson_has_solution_and_student_notebooks(info):
+    assert (ROOT / "solutions" / info.notebook_name).exists()
+    assert (ROOT / "notebooks" / info.notebook_name).exists()
+
+
+@pytest.mark.parametrize("info", [i for i in all_lessons() if i.number != "00"], ids=lambda info: info.number)
+def test_lesson_has_enough_exercises(info):
+    assert len(exercises.for_lesson(info.number)) >= 5
+
+
+
+@pytest.mark.parametrize("info", all_lessons(), ids=lambda info: info.number)
+def test_lesson_has_a_workshop_plan(info):
+    assert (ROOT / "docs" / "workshops" / f"{info.number}_{info.slug}.md").exists()
