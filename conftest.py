@@ -5,8 +5,9 @@ differ between runs by nature (stderr, pictures, HTML, widgets) are left out
 of the comparison here; text outputs are compared after tests/nbval_sanitize.cfg.
 """
 import os
-import socket
 import tempfile
+
+from course_utils.offline import install_socket_guard
 
 _scratch = tempfile.mkdtemp(prefix="course-tests-")
 # Set before any kernel starts: nbval's kernels inherit this environment.
@@ -52,14 +53,11 @@ if IPyNbCell is not None:
     IPyNbCell.compare_outputs = compare_outputs
 
 
-class _NoNetwork(socket.socket):
-    """Tests run offline: any attempt to reach another host fails loudly."""
-
-    def connect(self, address):
-        host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
-            raise OSError(f"tests are offline: a connection to {host} was attempted")
-        return super().connect(address)
-
-
-socket.socket = _NoNetwork
+# Offline: the pytest process and every kernel it starts (through an IPython
+# startup file) refuse connections to other machines.
+install_socket_guard()
+_startup = os.path.join(_scratch, "ipython", "profile_default", "startup")
+os.makedirs(_startup, exist_ok=True)
+with open(os.path.join(_startup, "00-offline.py"), "w") as _file:
+    _file.write("from course_utils.offline import install_socket_guard\ninstall_socket_guard()\n")
+os.environ["IPYTHONDIR"] = os.path.join(_scratch, "ipython")
