@@ -5,6 +5,7 @@ descent on a quadratic has a closed form, and a full-batch training run started
 from zeros is one deterministic trajectory. The checkers use that to be strict.
 """
 import functools
+import types
 import warnings
 
 import numpy as np
@@ -293,6 +294,8 @@ def check_minibatch_indices(minibatch_indices):
 
 
 def _batches(answer, case):
+    if isinstance(answer, types.GeneratorType):
+        answer = list(answer)
     if not isinstance(answer, (list, tuple)):
         raise CheckFailure("minibatch_indices should return a list of index arrays.", case=case, got=answer,
                            show_values=False)
