@@ -73,6 +73,14 @@ def softmax_ce_unstable(logits, labels):
     return float(-np.mean(np.log(p[np.arange(n), labels]))), grad / n
 
 
+def softmax_ce_stable_loss_unstable_grad(logits, labels):
+    loss, _ = ref.softmax_cross_entropy(logits, labels)
+    e = np.exp(np.asarray(logits, dtype=float))
+    grad = e / e.sum(axis=1, keepdims=True)
+    grad[np.arange(len(labels)), labels] -= 1
+    return loss, grad / len(labels)
+
+
 def softmax_ce_no_mean_in_grad(logits, labels):
     loss, grad = ref.softmax_cross_entropy(logits, labels)
     return loss, grad * len(labels)
@@ -268,6 +276,7 @@ MUTANTS = {
     ],
     "02.softmax_cross_entropy": [
         (softmax_ce_unstable, "maximum"),
+        (softmax_ce_stable_loss_unstable_grad, "maximum"),
         (softmax_ce_no_mean_in_grad, "1/n"),
         (softmax_ce_wrong_axis, "each row"),
         (softmax_ce_forgets_onehot, "one-hot"),

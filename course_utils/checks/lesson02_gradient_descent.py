@@ -128,7 +128,8 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
                                "subtract the one-hot labels: the gradient is (softmax − onehot)/n": p / n,
                                "softmax normalises each row (over classes, axis=-1), not each column":
                                (p_columns - onehot) / n},
-                     hint="the gradient with respect to the logits is (softmax(logits) − onehot(labels))/n")
+                     hint=SOFTMAX_STABLE_HINT if large else
+                     "the gradient with respect to the logits is (softmax(logits) − onehot(labels))/n")
 
 
 # ---------------------------------------------------------------- gradient checking
