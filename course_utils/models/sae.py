@@ -68,13 +68,16 @@ class SparseAutoencoder(nn.Module):
 
 
 @torch.no_grad()
-def resample_dead_features(sae, optimizer, x, dead):
+def resample_dead_features(sae, optimizer, x, dead, encoder_scale=1.0):
     """Give each dead feature a new direction: an input the SAE reconstructs badly.
 
     Inputs are drawn with probability proportional to their squared reconstruction
     error; the dead feature's decoder row becomes that input (centred by b_dec,
-    unit norm) and its encoder column the same direction, scaled to 0.2 times the
-    average norm of the living encoder columns. Adam's moment estimates for the
+    unit norm) and its encoder column the same direction, scaled to ``encoder_scale``
+    times the average norm of the living encoder columns. The paper uses 0.2 with a
+    learning rate near 1e-4; with this course's short runs at 1e-2 a revived feature
+    with so small an encoder is switched off again by the L1 penalty within a few
+    steps, so the default here is 1.0. Adam's moment estimates for the
     touched parameters are reset. Returns the number of features resampled.
     """
     dead_index = torch.nonzero(dead).flatten()
@@ -91,7 +94,7 @@ def resample_dead_features(sae, optimizer, x, dead):
     alive = ~dead
     scale = sae.W_enc[:, alive].norm(dim=0).mean() if alive.any() else torch.tensor(1.0)
     sae.W_dec[dead_index] = directions
-    sae.W_enc[:, dead_index] = directions.T * 0.2 * scale
+    sae.W_enc[:, dead_index] = directions.T * encoder_scale * scale
     sae.b_enc[dead_index] = 0.0
     for parameter, index in ((sae.W_dec, (dead_index,)), (sae.W_enc, (slice(None), dead_index)),
                              (sae.b_enc, (dead_index,))):

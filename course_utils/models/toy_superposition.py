@@ -41,8 +41,8 @@ class ToyModel(nn.Module):
 
     def forward(self, x):
         """x: (instances, batch, n) -> x': (instances, batch, n)."""
-        hidden = torch.einsum("kmn,kbn->kbm", self.W, x)
-        out = torch.einsum("kbm,kmn->kbn", hidden, self.W) + self.b[:, None, :]
+        hidden = torch.bmm(x, self.W.transpose(1, 2))          # (instances, batch, m)
+        out = torch.baddbmm(self.b[:, None, :], hidden, self.W)  # (instances, batch, n)
         return out if self.linear else torch.relu(out)
 
 
