@@ -20,6 +20,10 @@ LESSON = LessonInfo("04", "relu_regions", "ReLU networks are piecewise linear", 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
+def _entries(n):
+    return f"{n} entr{'y' if n == 1 else 'ies'}"
+
+
 def _vector(got, *, case, what, length=None):
     """A 1-D float array (a scalar is not accepted), with its length checked when given."""
     array = as_array(got, case=case, what=what)
@@ -27,7 +31,7 @@ def _vector(got, *, case, what, length=None):
         raise CheckFailure(f"{what} should be a 1-D array, but it has shape {array.shape}.", case=case,
                            show_values=False)
     if length is not None and len(array) != length:
-        raise CheckFailure(f"{what} should have {length} entries, but it has {len(array)}.", case=case,
+        raise CheckFailure(f"{what} should have {_entries(length)}, but it has {len(array)}.", case=case,
                            show_values=False)
     return array
 
@@ -42,7 +46,7 @@ def _compare_vectors(got, expected, *, case, what, mistakes=None, hint=None):
             if candidate.shape == array.shape and np.allclose(array, candidate, equal_nan=True):
                 hint = mistake_hint
                 break
-        raise CheckFailure(f"{what} should have {len(expected)} entries, but it has {len(array)}.", case=case,
+        raise CheckFailure(f"{what} should have {_entries(len(expected))}, but it has {len(array)}.", case=case,
                            expected=expected, got=array, hint=hint)
     expect_close(array, expected, case=case, what=what, mistakes=mistakes, hint=hint, rtol=1e-9, atol=1e-9)
 
@@ -53,6 +57,9 @@ def _count(got, *, case, what):
         raise CheckFailure(f"{what} should be an integer, but it is a bool.", case=case, show_values=False)
     if isinstance(got, (int, np.integer)):
         return int(got)
+    if isinstance(got, (str, bytes)):
+        raise CheckFailure(f"{what} should be an integer, but it is a string ({got!r}).", case=case,
+                           show_values=False)
     value = as_float(got, case=case, what=what)
     if not float(value).is_integer():
         raise CheckFailure(f"{what} should be a whole number, but it is {value:g}.", case=case, show_values=False,
@@ -64,9 +71,9 @@ def _shallow(answer, *, case, what="your network"):
     """Validate a shallow network (w, b, v, c) and return it as arrays and a float."""
     if not isinstance(answer, (tuple, list)) or len(answer) != 4:
         raise CheckFailure(f"{what} should be a tuple (w, b, v, c).", case=case, got=answer, show_values=False)
-    w = _vector(answer[0], case=case, what="w")
-    b = _vector(answer[1], case=case, what="b", length=len(w))
-    v = _vector(answer[2], case=case, what="v", length=len(w))
+    w = _vector(answer[0], case=case, what="`w`")
+    b = _vector(answer[1], case=case, what="`b`", length=len(w))
+    v = _vector(answer[2], case=case, what="`v`", length=len(w))
     c = as_float(answer[3], case=case, what="the output bias c")
     return w, b, v, c
 
@@ -83,7 +90,7 @@ def check_shallow_net(shallow_net):
     for w, b, v, c in cases:
         case = {"x": x, "w": w, "b": b, "v": v, "c": c}
         expected = ref.shallow_net(x, w, b, v, c)
-        expect_close(shallow_net(x, w, b, v, c), expected, case=case, what="f(x)", rtol=1e-9, atol=1e-9,
+        expect_close(shallow_net(x, w, b, v, c), expected, case=case, what="the output f(x)", rtol=1e-9, atol=1e-9,
                      mistakes={"did you forget the output bias c?": expected - c,
                                "did you forget the hidden biases b inside the ReLU?": ref.shallow_net(x, w, 0 * b, v, c),
                                "apply the ReLU to each hidden unit's w_d·x + b_d; without it the network is a "
@@ -105,7 +112,9 @@ def check_joint_positions(joint_positions):
         with np.errstate(divide="ignore", invalid="ignore"):
             every_unit = np.sort(-b / w)
         near = expected[np.abs(expected) <= 10]
-        _compare_vectors(joint_positions(w, b), expected, case=case, what="the joint positions",
+        with np.errstate(divide="ignore", invalid="ignore"):   # -b/w before filtering w = 0 is fine
+            got = joint_positions(w, b)
+        _compare_vectors(got, expected, case=case, what="the joint positions",
                          mistakes={"unit d switches where w_d·x + b_d = 0, that is at x = -b_d / w_d (mind the sign)":
                                    np.sort(b[w != 0] / w[w != 0]),
                                    "return the joints sorted from left to right": -b[w != 0] / w[w != 0],
@@ -128,7 +137,9 @@ def check_count_regions_1d(count_regions_1d):
         case = {"w": w, "b": b}
         joints = ref.joint_positions(w, b)
         expected = ref.count_regions_1d(w, b)
-        got = _count(count_regions_1d(w, b), case=case, what="the number of regions")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            got = count_regions_1d(w, b)
+        got = _count(got, case=case, what="the number of regions")
         mistakes = {"k distinct joints cut the line into k + 1 pieces: did you forget the + 1?": len(np.unique(joints)),
                     "a unit with w = 0 is constant and adds no joint, so D + 1 is only the maximum":
                         len(w) + 1 if np.any(w == 0) else None,
@@ -275,20 +286,20 @@ def _layers(answer, f, g, *, case):
     d_f, d_g = len(f[0]), len(g[0])
     if not isinstance(answer, (tuple, list)) or len(answer) != 3 or \
             not all(isinstance(layer, (tuple, list)) and len(layer) == 2 for layer in answer):
-        raise CheckFailure("compose_shallow should return a list of three (W, b) pairs: [(W1, b1), (W2, b2), (W3, b3)].",
+        raise CheckFailure("`compose_shallow` should return a list of three (W, b) pairs: [(W1, b1), (W2, b2), (W3, b3)].",
                            case=case, got=answer, show_values=False)
     shapes = [(d_f, 1), (d_g, d_f), (1, d_g)]
     layers = []
     for index, ((W, b), shape) in enumerate(zip(answer, shapes), start=1):
-        W = as_array(W, case=case, what=f"W{index}")
+        W = as_array(W, case=case, what=f"`W{index}`")
         if W.shape != shape:
             hint = ("one row per unit of the layer it feeds, one column per unit it reads: W2 is (D_g, D_f)"
                     if W.shape == shape[::-1] else None)
-            raise CheckFailure(f"W{index} should have shape {shape}, but it has shape {W.shape}.", case=case,
+            raise CheckFailure(f"`W{index}` should have shape {shape}, but it has shape {W.shape}.", case=case,
                                show_values=False, hint=hint)
-        b = as_array(b, case=case, what=f"b{index}").reshape(-1)
+        b = as_array(b, case=case, what=f"`b{index}`").reshape(-1)
         if len(b) != shape[0]:
-            raise CheckFailure(f"b{index} should have {shape[0]} entries, but it has {len(b)}.", case=case,
+            raise CheckFailure(f"`b{index}` should have {_entries(shape[0])}, but it has {len(b)}.", case=case,
                                show_values=False)
         layers.append((W, b))
     return layers
