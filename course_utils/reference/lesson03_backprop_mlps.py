@@ -91,7 +91,8 @@ class Value:
 
     @staticmethod
     def wrap(other):
-        return other if isinstance(other, Value) else Value(other)
+        """A Value as is (any object with .data and ._children counts), a plain number as a new leaf."""
+        return other if hasattr(other, "_children") else Value(other)
 
     def __add__(self, other):
         return apply_op("+", self, Value.wrap(other))
