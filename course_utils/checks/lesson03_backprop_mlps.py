@@ -41,6 +41,28 @@ def _call_direct(learner, *args, case=None):
                            show_values=False) from None
 
 
+@contextlib.contextmanager
+def _one_torch_thread():
+    """Run tiny torch computations on one thread (restored afterwards): on a busy 2-core laptop the
+    thread pool's hand-offs cost far more than these few-element products."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _expect_close_lazy(got, expected, mistakes, **options):
+    """expect_close, computing the known mistakes (``mistakes()``) only when the answer is wrong."""
+    try:
+        expect_close(got, expected, **options)
+    except CheckFailure:
+        expect_close(got, expected, mistakes=mistakes(), **options)
+
+
 def _pair(answer, size, message, case):
     if not isinstance(answer, (tuple, list)) or len(answer) != size:
         raise CheckFailure(message, case=case, got=answer, show_values=False)
@@ -116,6 +138,11 @@ def _mlp_variant(params, X, y, *, axis=1, mean=True, onehot=True, tanh_grad=True
 @exercise("03.mlp_backward", points=2, reference=ref.mlp_backward,
           title="backpropagation through a 2-layer network, checked against torch.autograd")
 def check_mlp_backward(mlp_backward):
+    with _one_torch_thread():
+        _check_mlp_backward(mlp_backward)
+
+
+def _check_mlp_backward(mlp_backward):
     import torch
     import torch.nn.functional as F
 
@@ -140,11 +167,12 @@ def check_mlp_backward(mlp_backward):
                         dict(onehot=False),
                     "backpropagate through tanh: multiply dH by (1 − H²) before the first layer": dict(tanh_grad=False),
                     "the second layer's input is H = tanh(Z1), not Z1": dict(layer2_input="Z1")}
-        wrong = {hint: _mlp_variant(params, X, y, **options) for hint, options in variants.items()}
         for key in ("b2", "W2", "b1", "W1"):
-            expect_close(answer[key], tensors[key].grad.numpy(), case=case, what=f"the gradient for {key}",
-                         rtol=1e-5, atol=1e-9, mistakes={hint: grads[key] for hint, grads in wrong.items()},
-                         hint="go backwards: dlogits, then the second linear layer, tanh, the first linear layer")
+            _expect_close_lazy(answer[key], tensors[key].grad.numpy(), case=case, what=f"the gradient for {key}",
+                               rtol=1e-5, atol=1e-9,
+                               mistakes=lambda: {hint: _mlp_variant(params, X, y, **options)[key]
+                                                 for hint, options in variants.items()},
+                               hint="go backwards: dlogits, then the second linear layer, tanh, the first linear layer")
 
 
 # --- Part 2: a scalar autograd engine ---------------------------------------------------------------------------
@@ -375,11 +403,14 @@ def check_backward(backward):
         case = {"graph": description}
         _call_direct(backward, root, case=case)
         got = [getattr(leaf, "grad", None) for leaf in leaves]
-        wrong = {}
-        for hint, options in variants.items():
-            _, variant_leaves, variant_root = _graph_cases()[index]
-            _backward_variant(variant_root, **options)
-            wrong[hint] = [leaf.grad for leaf in variant_leaves]
+
+        def wrong(index=index):
+            answers = {}
+            for hint, options in variants.items():
+                _, variant_leaves, variant_root = _graph_cases()[index]
+                _backward_variant(variant_root, **options)
+                answers[hint] = [leaf.grad for leaf in variant_leaves]
+            return answers
         leaf_values = [leaf.data for leaf in leaves]
         import torch
 
@@ -387,8 +418,8 @@ def check_backward(backward):
         torch_root = _rebuild_in_torch(root, leaves, tensors)
         want = [0.0 if g is None else float(g)
                 for g in torch.autograd.grad(torch_root, tensors, allow_unused=True)]
-        expect_close(got, want, case=case, what="the leaves' .grad after backward", rtol=1e-6, atol=1e-9,
-                     mistakes=wrong, hint="root.grad = 1, then for each node in reverse topological order: "
+        _expect_close_lazy(got, want, wrong, case=case, what="the leaves' .grad after backward", rtol=1e-6,
+                           atol=1e-9, hint="root.grad = 1, then for each node in reverse topological order: "
                                           "child.grad += local_grad * node.grad")
 
 
@@ -454,6 +485,11 @@ def _training_setup(seed):
 
 @exercise("03.train_epoch", points=2, reference=ref.train_epoch, title="one epoch of mini-batch training in torch")
 def check_train_epoch(train_epoch):
+    with _one_torch_thread():
+        _check_train_epoch(train_epoch)
+
+
+def _check_train_epoch(train_epoch):
     for seed, batch_size in ((7, 4), (8, 5)):
         case = {"model": "MLP([4, 8, 3])", "optimizer": "SGD(lr=0.5)", "examples": 10, "batch_size": batch_size}
         model, optimizer, X, y = _training_setup(seed)
@@ -471,14 +507,15 @@ def check_train_epoch(train_epoch):
             raise CheckFailure("each loss in the list should be a plain number: use loss.item().", case=case,
                                show_values=False) from None
         want = ref.train_epoch(*_training_setup(seed), batch_size)
-        wrong = {"call optimizer.zero_grad() before each backward: torch adds new gradients to the old ones":
-                     _train_variant(*_training_setup(seed), batch_size, zero_grad=False),
-                 "the weights never changed: call loss.backward() and then optimizer.step() for every batch":
-                     _train_variant(*_training_setup(seed), batch_size, step_first=True),
-                 "the last, smaller batch counts too: loop with range(0, len(X), batch_size)":
-                     _train_variant(*_training_setup(seed), batch_size, drop_last=True)}
-        expect_close(answer, want, case=case, what="the list of batch losses", rtol=1e-4, atol=1e-6, mistakes=wrong,
-                     hint="for each batch in order: zero_grad, loss = cross_entropy(model(X_batch), y_batch), "
+        wrong = lambda: {
+            "call optimizer.zero_grad() before each backward: torch adds new gradients to the old ones":
+                _train_variant(*_training_setup(seed), batch_size, zero_grad=False),
+            "the weights never changed: call loss.backward() and then optimizer.step() for every batch":
+                _train_variant(*_training_setup(seed), batch_size, step_first=True),
+            "the last, smaller batch counts too: loop with range(0, len(X), batch_size)":
+                _train_variant(*_training_setup(seed), batch_size, drop_last=True)}
+        _expect_close_lazy(answer, want, wrong, case=case, what="the list of batch losses", rtol=1e-4, atol=1e-6,
+                           hint="for each batch in order: zero_grad, loss = cross_entropy(model(X_batch), y_batch), "
                           "backward, step, and record loss.item()")
 
 
