@@ -63,8 +63,13 @@ def _attribution(got, x, case, what="the attributions"):
     return as_array(got, shape=tuple(x.shape), case=case, what=what)
 
 
+def _plain(tensor):
+    """A tensor as a short nested list of 2-decimal numbers (for the case line)."""
+    return np.round(tensor.detach().numpy().astype(float), 2).tolist()
+
+
 def _describe(name, x, target, **extra):
-    parts = [f"model = {name}", f"x = {np.round(x.numpy(), 2).tolist()}", f"target = {target}"]
+    parts = [f"model = {name}", f"x = {_plain(x)}", f"target = {target}"]
     parts += [f"{key} = {value}" for key, value in extra.items()]
     return ", ".join(parts)
 
@@ -145,7 +150,7 @@ FACTOR_HINT = "multiply the averaged gradient by (x − baseline), elementwise"
           title="integrated gradients by the midpoint Riemann rule")
 def check_integrated_gradients(integrated_gradients):
     for name, model, x, baseline, target, steps in _ig_cases():
-        case = _describe(name, x, target, baseline=np.round(baseline.numpy(), 2).tolist(), steps=steps)
+        case = _describe(name, x, target, baseline=_plain(baseline), steps=steps)
         got = _attribution(integrated_gradients(model, x, baseline, target, steps), x, case)
         expected = ref.integrated_gradients(model, x, baseline, target, steps)
         midpoints = (np.arange(steps) + 0.5) / steps
@@ -168,7 +173,7 @@ def check_integrated_gradients(integrated_gradients):
                           "α_k = (k + ½)/steps")
     # a linear model: the gradient is constant, so IG is exact for any number of steps
     model, x, baseline, target = _linear(5, 3, 12), _vector(5, 12), _vector(5, 13), 1
-    case = _describe("a linear layer 5→3", x, target, baseline=np.round(baseline.numpy(), 2).tolist(), steps=7)
+    case = _describe("a linear layer 5→3", x, target, baseline=_plain(baseline), steps=7)
     got = _attribution(integrated_gradients(model, x, baseline, target, 7), x, case)
     expect_close(got, (x - baseline) * model.weight[target].detach(), case=case, rtol=RTOL, atol=ATOL,
                  hint="for a linear model IG is (x − baseline) * w[target] for any number of steps")
@@ -178,7 +183,7 @@ def check_integrated_gradients(integrated_gradients):
           title="integrated gradients by Gauss–Legendre quadrature")
 def check_integrated_gradients_gauss(integrated_gradients_gauss):
     for name, model, x, baseline, target, nodes in _ig_cases():
-        case = _describe(name, x, target, baseline=np.round(baseline.numpy(), 2).tolist(), nodes=nodes)
+        case = _describe(name, x, target, baseline=_plain(baseline), nodes=nodes)
         got = _attribution(integrated_gradients_gauss(model, x, baseline, target, nodes), x, case)
         expected = ref.integrated_gradients_gauss(model, x, baseline, target, nodes)
         t, w = np.polynomial.legendre.leggauss(nodes)
@@ -194,7 +199,7 @@ def check_integrated_gradients_gauss(integrated_gradients_gauss):
                      hint="t, w = np.polynomial.legendre.leggauss(nodes); α = (t + 1)/2; "
                           "IG = (x − baseline) * Σ_k (w_k/2) ∇f(baseline + α_k (x − baseline))")
     name, model, x, baseline, target, _ = _ig_cases()[0]
-    case = _describe(name, x, target, baseline=np.round(baseline.numpy(), 2).tolist(), nodes=8)
+    case = _describe(name, x, target, baseline=_plain(baseline), nodes=8)
     got = _attribution(integrated_gradients_gauss(model, x, baseline, target, 8), x, case)
     with torch.no_grad():
         gap = float(ref.logit(model, x, target) - ref.logit(model, baseline, target))
@@ -232,7 +237,7 @@ def check_occlusion_map(occlusion_map):
              ("a tanh MLP 25→6→2 on 5×5 images", _model([25, 6, 2], "tanh", 21), _image((5, 5), 21), 0, 3, 0.5),
              ("a tanh MLP 12→5→3 on 3×4 images", _model([12, 5, 3], "tanh", 22), _image((3, 4), 22), 2, 1, 0.0)]
     for name, model, image, target, window, fill in cases:
-        case = (f"model = {name}, image = {np.round(image.numpy(), 2).tolist()}, target = {target}, "
+        case = (f"model = {name}, image = {_plain(image)}, target = {target}, "
                 f"window = {window}, fill = {fill}")
         got = as_array(occlusion_map(model, image, target, window, fill), shape=tuple(image.shape), case=case,
                        what="the occlusion map")
