@@ -1,4 +1,4 @@
-"""The ``course`` command: lab, build, execute, progress, train, doctor."""
+"""The ``course`` command: lab, build, execute, progress, train, doctor, grade."""
 import argparse
 import os
 import sys
@@ -101,6 +101,22 @@ def cmd_doctor(args):
     return 0 if run() else 1
 
 
+def cmd_grade(args):
+    from .grading import Settings, grade
+
+    if args.lesson and args.lesson.isdigit():
+        args.lesson = f"{int(args.lesson):02d}"
+    settings = Settings(out=args.out, feedback=args.feedback, jobs=args.jobs or os.cpu_count() or 1,
+                        timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_limit,
+                        exercise_timeout=args.exercise_timeout, lesson=args.lesson, seed=args.seed, force=args.force)
+    missing = [str(p) for p in args.submissions if not p.exists()]
+    if missing:
+        print("no such file or folder: " + ", ".join(missing))
+        return 1
+    grade(args.submissions, settings)
+    return 0
+
+
 def parser():
     main = argparse.ArgumentParser(prog="course", description="From Perceptrons to Circuits: the course's command.")
     sub = main.add_subparsers(dest="command", required=True)
@@ -132,6 +148,23 @@ def parser():
     train.add_argument("--list", action="store_true")
     train.add_argument("--out", help="write here instead of over the shipped checkpoint")
     train.set_defaults(run=cmd_train)
+
+    grade_cmd = sub.add_parser("grade", help="auto-grade submitted notebooks into a gradebook CSV",
+                               description="Run each submission in a fresh kernel, grade its functions in a clean "
+                                           "process (public checks + hidden cases), write one gradebook row each.")
+    grade_cmd.add_argument("submissions", nargs="+", type=Path, help=".ipynb files or folders of them")
+    grade_cmd.add_argument("--out", type=Path, default=Path("gradebook.csv"), help="the gradebook CSV")
+    grade_cmd.add_argument("--feedback", type=Path, help="write one markdown feedback file per student here")
+    grade_cmd.add_argument("--jobs", type=int, default=0, help="submissions at once (default: all cores)")
+    grade_cmd.add_argument("--timeout", type=float, default=600, help="seconds for a whole notebook (default 600)")
+    grade_cmd.add_argument("--cell-timeout", type=float, default=120, help="seconds for one cell (default 120)")
+    grade_cmd.add_argument("--memory-limit", type=int, default=3072, help="MB for a kernel's processes (default 3072)")
+    grade_cmd.add_argument("--exercise-timeout", type=float, default=30,
+                           help="seconds the grader gives one exercise (default 30)")
+    grade_cmd.add_argument("--lesson", help="grade only this lesson; other notebooks get 'wrong lesson'")
+    grade_cmd.add_argument("--seed", type=int, help="seed of the hidden cases (default: drawn at random)")
+    grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
+    grade_cmd.set_defaults(run=cmd_grade)
 
     doctor = sub.add_parser("doctor", help="check this machine is ready for the course")
     doctor.set_defaults(run=cmd_doctor)

@@ -1,0 +1,261 @@
+"""Grade a batch of submitted notebooks: run each, grade each in a clean process, write the gradebook.
+
+For every submission, in parallel (``jobs`` at once):
+
+1. read it (``invalid notebook`` if it is not one), find its lesson (``wrong lesson``) and student id;
+2. run it top to bottom in a fresh kernel in a temporary copy of its folder, under a watchdog
+   (per-cell and per-notebook time limits, a memory limit on the kernel's process tree);
+3. grade the functions it defines in a separate clean process (``grader.py``): public checker plus
+   hidden cases, with tamper detection; a grader that hangs, dies or runs out of memory on one
+   exercise costs that exercise only, and grading resumes with the next one;
+4. add its row to the gradebook (rewritten atomically) and, if asked, write its feedback file.
+
+Scoring: an exercise earns its points when its public checker and its hidden cases pass in the
+clean grader and nothing was tampered with. The functions a notebook defines are graded whatever
+happened when the notebook itself ran (a timeout or a dead kernel shows in ``status``, it does not
+cost points); an invalid notebook or a notebook of another lesson scores 0.
+"""
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import gradebook
+from .extract import InvalidNotebook, detect_lesson, grading_source, read_notebook, student_id
+from .sandbox import DIED, FINISHED, MEMORY, TIMEOUT, run_watched
+
+GRADED, TAMPERED = "graded", "tampered"
+RUN_TIMEOUT, KERNEL_DIED, MEMORY_LIMIT = "timeout", "kernel died", "memory limit"
+INVALID, WRONG_LESSON = "invalid notebook", "wrong lesson"
+
+
+@dataclass
+class Settings:
+    out: Path
+    feedback: Path | None = None
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    timeout: float = 600.0           # seconds for a whole notebook
+    cell_timeout: float = 120.0      # seconds for one cell
+    memory_mb: int = 3072            # resident memory of a kernel's process tree (and of a grader)
+    exercise_timeout: float = 30.0   # seconds the grader may spend on one exercise
+    lesson: str | None = None        # grade only this lesson (others get "wrong lesson")
+    seed: int | None = None          # the hidden cases' seed; drawn at random when None
+    force: bool = False
+    quiet: bool = False
+
+
+def find_submissions(paths):
+    """Every .ipynb under ``paths`` (files or folders), skipping checkpoints, in a stable order."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += [p for p in sorted(path.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
+        else:
+            found.append(path)
+    unique, seen = [], set()
+    for path in found:
+        key = str(path.resolve())
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def _sha256(path):
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _child_env():
+    env = dict(os.environ)
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0",
+               COURSE_STRICT="0")
+    env.pop("COURSE_PROGRESS_FILE", None)
+    return env
+
+
+def run_notebook(path, settings, scratch):
+    """Execute a temporary copy of ``path``: (status, detail, seconds)."""
+    workdir = Path(scratch) / "work"
+    workdir.mkdir()
+    shutil.copy2(path, workdir / "submission.ipynb")
+    job = {"workdir": str(workdir), "notebook": "submission.ipynb", "cell_timeout": settings.cell_timeout,
+           "result": str(Path(scratch) / "run.json"), "pids": str(Path(scratch) / "kernel.pid")}
+    job_path = Path(scratch) / "run-job.json"
+    job_path.write_text(json.dumps(job))
+    env = _child_env()
+    env["COURSE_PROGRESS_FILE"] = str(Path(scratch) / "progress.json")
+    outcome = run_watched([sys.executable, "-m", "course_utils.grading.run_notebook", str(job_path)],
+                          cwd=scratch, env=env, timeout=settings.timeout, memory_mb=settings.memory_mb,
+                          pid_file=job["pids"])
+    try:
+        result = json.loads(Path(job["result"]).read_text())
+    except (OSError, ValueError):
+        result = {"status": KERNEL_DIED, "detail": "the notebook runner stopped without a result"}
+    if outcome.status == MEMORY:
+        return MEMORY_LIMIT, f"used more than {settings.memory_mb} MB", outcome.seconds
+    if outcome.status == TIMEOUT:
+        return RUN_TIMEOUT, f"ran longer than {settings.timeout:g} s", outcome.seconds
+    if result.get("status") == "completed" and outcome.status == FINISHED:
+        errors = result.get("errors", 0)
+        return GRADED, f"{errors} cell(s) raised an error" if errors else "", outcome.seconds
+    status = result.get("status") if result.get("status") in (RUN_TIMEOUT, KERNEL_DIED) else KERNEL_DIED
+    return status, result.get("detail", ""), outcome.seconds
+
+
+def _accepted(results_path, key):
+    """The grader's records whose signatures verify, in sequence order, stopping at the first gap."""
+    records = []
+    try:
+        lines = Path(results_path).read_text(errors="replace").splitlines()
+    except OSError:
+        return records
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            sequence, payload, signature = int(entry["seq"]), str(entry["payload"]), str(entry["sig"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        expected = hmac.new(key, f"{sequence}|{payload}".encode(), hashlib.sha256).hexdigest()
+        if sequence == len(records) and hmac.compare_digest(expected, signature):
+            records.append(json.loads(payload))
+    return records
+
+
+def grade_functions(nb, exercise_list, settings, scratch, seed):
+    """Per-exercise records from the clean grader, restarting it after an exercise that kills it."""
+    imports, definitions = grading_source(nb)
+    remaining = list(exercise_list)
+    records, attempt = {}, 0
+    env = _child_env()
+    env["COURSE_PROGRESS_FILE"] = str(Path(scratch) / "grader-progress.json")
+    while remaining:
+        attempt += 1
+        key = secrets.token_bytes(32)
+        home = Path(scratch) / f"grader-{attempt}"
+        home.mkdir()
+        results_path = Path(scratch) / f"grader-{attempt}.jsonl"
+        results_path.touch()
+        job = {"key": key.hex(), "results": str(results_path), "exercises": [e.id for e in remaining],
+               "imports": imports, "definitions": definitions, "seed": seed}
+        outcome = run_watched([sys.executable, "-I", "-m", "course_utils.grading.grader"], cwd=home, env=env,
+                              timeout=settings.exercise_timeout * (len(remaining) + 2), memory_mb=settings.memory_mb,
+                              stdin_text=json.dumps(job), idle_timeout=settings.exercise_timeout + 15,
+                              progress_file=results_path)
+        got = [r for r in _accepted(results_path, key) if not r.get("done")]
+        by_id = {e.id: e for e in remaining}
+        for record in got:
+            if record.get("id") in by_id:
+                records[record["id"]] = record
+        finished = [e for e in remaining if e.id in records]
+        remaining = [e for e in remaining if e.id not in records]
+        if not remaining:
+            break
+        culprit = remaining.pop(0)
+        word = {TIMEOUT: "timeout", MEMORY: "memory limit"}.get(outcome.status, "crashed")
+        if outcome.status == FINISHED and not finished:
+            word = "crashed"
+        records[culprit.id] = {"id": culprit.id, "status": word, "points": 0, "max_points": culprit.points,
+                               "detail": f"the grader {word if word != 'crashed' else 'stopped'} on this exercise"}
+        if attempt > len(exercise_list) + 1:
+            for e in remaining:
+                records[e.id] = {"id": e.id, "status": "crashed", "points": 0, "max_points": e.points}
+            break
+    return [records[e.id] for e in exercise_list]
+
+
+def grade_one(path, settings, seed):
+    """(row, results, titles) for one submission. Never raises for anything the submission does."""
+    from .. import exercises
+
+    start = time.monotonic()
+    path = Path(path)
+    row = {"student": path.stem, "lesson": "", "submission": str(path), "sha256": _sha256(path),
+           "total": 0, "max": 0, "notes": ""}
+    try:
+        nb = read_notebook(path)
+    except InvalidNotebook as error:
+        row.update(status=INVALID, notes=str(error), seconds=f"{time.monotonic() - start:.1f}")
+        return row, [], {}
+    row["student"] = student_id(nb, path)
+    lesson = detect_lesson(nb, path)
+    lesson_exercises = exercises.for_lesson(lesson) if lesson else []
+    if settings.lesson and lesson != settings.lesson:
+        lesson_exercises = []
+        row["notes"] = f"this is lesson {lesson or '(unknown)'}, not lesson {settings.lesson}"
+    elif not lesson_exercises:
+        row["notes"] = "no exercise of a known lesson found in this notebook"
+    if not lesson_exercises:
+        row.update(lesson=lesson or "", status=WRONG_LESSON, seconds=f"{time.monotonic() - start:.1f}")
+        if settings.lesson:
+            row["lesson"] = lesson or ""
+        return row, [], {}
+    row["lesson"] = lesson
+    row["max"] = sum(e.points for e in lesson_exercises)
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
+        status, detail, _ = run_notebook(path, settings, scratch)
+        results = grade_functions(nb, lesson_exercises, settings, scratch, seed)
+    notes = [detail] if detail else []
+    for record in results:
+        row[record["id"]] = record["points"]
+        if record["status"] not in ("passed", "failed", "not_attempted"):
+            notes.append(f"{record['id']}: {record['status']}"
+                         + (f" ({record['detail']})" if record.get("detail") else ""))
+    row["total"] = sum(r["points"] for r in results)
+    if status == GRADED and any(r["status"] == TAMPERED for r in results):
+        status = TAMPERED
+    row.update(status=status, notes="; ".join(notes)[:500], seconds=f"{time.monotonic() - start:.1f}")
+    return row, results, {e.id: e.title for e in lesson_exercises}
+
+
+def grade(paths, settings):
+    """Grade every submission under ``paths``; returns the gradebook rows of this batch."""
+    submissions = find_submissions(paths)
+    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+    existing = gradebook.read(settings.out)
+    done = {(r.get("submission"), r.get("sha256")) for r in existing}
+    todo = [p for p in submissions if settings.force or (str(p), _sha256(p)) not in done]
+    keep = [r for r in existing if r.get("submission") not in {str(p) for p in todo}]
+    rows, lock = list(keep), threading.Lock()
+    batch_rows = []
+    say = (lambda text: None) if settings.quiet else (lambda text: print(text, flush=True))
+    skipped = len(submissions) - len(todo)
+    say(f"grading {len(todo)} submission(s) with {settings.jobs} at once"
+        + (f"; {skipped} already in {settings.out} (use --force to regrade)" if skipped else ""))
+    if settings.feedback:
+        Path(settings.feedback).mkdir(parents=True, exist_ok=True)
+    counts = {}
+    with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+        futures = {pool.submit(grade_one, p, settings, seed): p for p in todo}
+        for number, future in enumerate(as_completed(futures), start=1):
+            path = futures[future]
+            try:
+                row, results, titles = future.result()
+            except Exception as error:  # noqa: BLE001 - a bug here must not lose the batch
+                row, results, titles = ({"student": path.stem, "submission": str(path), "sha256": _sha256(path),
+                                         "status": "grader error", "total": 0, "max": 0,
+                                         "notes": f"{type(error).__name__}: {error}"[:500]}, [], {})
+            with lock:
+                rows.append(row)
+                batch_rows.append(row)
+                gradebook.write(settings.out, rows)
+                if settings.feedback and results:
+                    name = f"{row['student']}-{row['lesson']}.md".replace(os.sep, "_")
+                    (Path(settings.feedback) / name).write_text(gradebook.feedback_markdown(row, results, titles))
+                counts[row["status"]] = counts.get(row["status"], 0) + 1
+            say(f"[{number}/{len(todo)}] {row['student']:<20} lesson {row.get('lesson') or '--'}  "
+                f"{row['total']}/{row['max']}  {row['status']:<16} {row.get('seconds', '')} s")
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    say(f"done: {summary or 'nothing to grade'}; gradebook: {settings.out}")
+    return batch_rows

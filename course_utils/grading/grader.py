@@ -1,0 +1,248 @@
+"""The clean grading process: ``python -I -m course_utils.grading.grader`` reads one job on stdin.
+
+Order matters, and is the point of this file:
+
+1. import the course's checkers, the hidden cases and everything this process
+   will use, and keep references to them (nothing is looked up later);
+2. run the submission's import statements (installed packages only: the
+   working directory is an empty temporary folder and ``-I`` keeps it off
+   ``sys.path``), then take a :class:`~course_utils.grading.tamper.Snapshot`;
+3. install an audit hook that, while student code may run, refuses the
+   interpreter-level tricks (new audit hooks, tracing, ``gc`` object walks,
+   ctypes, frame access, ``os.kill``, setting attributes on protected objects,
+   opening the result file);
+4. define the student's functions from source (see ``extract.py``), then for
+   each exercise: public checker + hidden cases, compare with the snapshot,
+   restore it, and append one HMAC-signed line to the result file.
+
+The parent trusts only lines whose signature matches the key it sent on stdin.
+"""
+import builtins
+import hashlib
+import hmac
+import json
+import os
+import sys
+import threading
+
+import numpy as np
+
+
+def _read_job():
+    return json.loads(sys.stdin.read())
+
+
+def main():
+    job = _read_job()
+    key = bytes.fromhex(job.pop("key"))
+    results_path = os.path.realpath(job["results"])
+    results = open(results_path, "a", buffering=1)
+
+    import numpy  # noqa: F401 - imported before any student code, so snapshotted
+    import numpy.linalg  # noqa: F401
+    import math  # noqa: F401
+    import course_utils  # noqa: F401
+    from course_utils import exercises
+    from course_utils.checking import run_check
+    from course_utils.checking.runner import LearnerFunction
+    from course_utils.checking.verdict import PASSED
+    from course_utils.grading import tamper
+    from course_utils.grading.hidden_cases import run_hidden
+
+    import importlib
+    lessons = {eid.split(".")[0] for eid in job["exercises"]}
+    for module_name in exercises.check_modules():  # only the lessons graded: later ones import torch
+        if module_name.rsplit(".", 1)[-1][len("lesson"):len("lesson") + 2] in lessons:
+            importlib.import_module(module_name)
+    wanted = [exercises._REGISTRY[eid] for eid in job["exercises"]]
+    Snapshot = tamper.Snapshot
+    _new_hmac, _sha256, _dumps, _len, _str, _repr = hmac.new, hashlib.sha256, json.dumps, len, str, repr
+    _active_count, _gettrace, _getprofile = threading.active_count, sys.gettrace, sys.getprofile
+    sequence = [0]
+
+    def emit(record, _results=results):
+        payload = _dumps(record, sort_keys=True, default=_str)
+        signature = _new_hmac(key, (_str(sequence[0]) + "|" + payload).encode(), _sha256).hexdigest()
+        _results.write(_dumps({"seq": sequence[0], "payload": payload, "sig": signature}) + "\n")
+        _results.flush()
+        sequence[0] += 1
+
+    namespace = {"__name__": "__student__", "__builtins__": builtins}
+    for statement in job["imports"]:
+        try:
+            exec(compile(statement, "<submission>", "exec"), namespace)
+        except BaseException:  # noqa: BLE001 - a missing package only leaves names undefined
+            pass
+    guard = _install_guard(results_path)
+    snapshot = Snapshot(exercises._REGISTRY)
+    threads, tracer, profiler = _active_count(), _gettrace(), _getprofile()
+
+    call_problems = []
+
+    def violations():
+        found = list(dict.fromkeys(call_problems)) + snapshot.changes()
+        if guard.blocked:
+            found += [f"tried {event}" for event in guard.blocked]
+        if _gettrace() is not tracer or _getprofile() is not profiler:
+            found.append("a trace or profile function")
+        if _active_count() > threads:
+            found.append("a background thread")
+        return found
+
+    def settle():
+        """Close the window: stop guarding, list and undo every change."""
+        guard.active[0] = False
+        found = violations()
+        snapshot.restore()
+        sys.settrace(tracer)
+        sys.setprofile(profiler)
+        guard.blocked.clear()
+        call_problems.clear()
+        return found
+
+    guard.active[0] = True
+    for statement in job["definitions"]:
+        try:
+            exec(compile(statement, "<submission>", "exec"), namespace)
+        except BaseException:  # noqa: BLE001 - a definition that fails leaves its name undefined
+            pass
+    definition_problems = settle()
+
+    for exercise in wanted:
+        record = {"id": exercise.id, "points": 0, "max_points": exercise.points, "hidden_run": 0, "hidden_failed": 0}
+        function = namespace.get(exercise.name)
+        if definition_problems:
+            record.update(status="tampered", detail="; ".join(definition_problems[:5]))
+        elif function is None or not callable(function):
+            record.update(status="missing", detail=f"the notebook defines no function `{exercise.name}`")
+        else:
+            guard.active[0] = True
+            try:
+                function = Guarded(function, snapshot, call_problems)
+                verdict = run_check(exercise, function)
+                run, failed = 0, 0
+                if verdict.status == PASSED:
+                    run, failed = run_hidden(exercise.id, LearnerFunction(function, exercise.name),
+                                             exercise.reference, job["seed"])
+            except BaseException as error:  # noqa: BLE001 - SystemExit from a student must not end grading
+                verdict, run, failed = None, 0, 0
+                problem = f"{type(error).__name__} escaped the checker"
+            problems = settle()
+            if problems:
+                record.update(status="tampered", detail="; ".join(problems[:5]))
+            elif verdict is None:
+                record.update(status="error", detail=problem)
+            else:
+                record.update(status=verdict.status, text=verdict.text(), hidden_run=run, hidden_failed=failed)
+                if verdict.status == PASSED and failed:
+                    record.update(status="failed hidden cases")
+                elif verdict.status == PASSED:
+                    record["points"] = exercise.points
+        emit(record)
+    emit({"done": True})
+    results.close()
+    os._exit(0)  # skip interpreter teardown: student objects' finalizers never run after grading
+
+
+class Guarded:
+    """The learner's function as the checker calls it: plain results, and a quick tamper check after each call.
+
+    The quick check (module attributes only) catches a patch that a student's call makes and that
+    would undo itself later in the same check; the full comparison runs after each exercise.
+    """
+
+    def __init__(self, function, snapshot, problems):
+        self.function, self.snapshot, self.problems = function, snapshot, problems
+        self.__name__ = getattr(function, "__name__", "function")
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return plain(self.function(*args, **kwargs))
+        finally:
+            self.problems.extend(self.snapshot.module_changes())
+
+
+_SCALARS = (int, float, bool, complex, str, bytes, type(None))
+
+
+def plain(value, depth=0):
+    """``value`` rebuilt from plain types, so that no method of a student's class runs inside a checker.
+
+    Exact builtin scalars, containers, numpy arrays and scalars and torch tensors pass; subclasses of
+    them are converted to the base type. Objects of other types are returned unchanged.
+    """
+    kind = type(value)
+    if kind in _SCALARS or depth > 50:
+        return value
+    for base in _SCALARS[:-1]:
+        if isinstance(value, base):
+            return base(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return np.array([plain(v, depth + 1) for v in value.ravel()] or [], dtype=object).reshape(value.shape)
+        return value if kind is np.ndarray else np.array(value, subok=False)
+    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        return value
+    if kind in (list, tuple):
+        return kind(plain(v, depth + 1) for v in value)
+    if kind is dict:
+        return {plain(k, depth + 1): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, tuple) and kind.__module__ != "__student__" and hasattr(kind, "_fields"):
+        return value  # a namedtuple from a library
+    if isinstance(value, (list, tuple)):
+        return (list if isinstance(value, list) else tuple)(plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return {plain(k, depth + 1): plain(v, depth + 1) for k, v in value.items()}
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value if kind in (torch.Tensor, torch.nn.Parameter) else value.as_subclass(torch.Tensor)
+    return value
+
+
+class _Guard:
+    def __init__(self):
+        self.active = [False]
+        self.blocked = []
+
+
+def _install_guard(results_path):
+    """An audit hook that refuses interpreter-level tricks while ``guard.active[0]`` is true."""
+    guard = _Guard()
+    active, blocked = guard.active, guard.blocked
+    exact = frozenset(["sys.addaudithook", "sys.settrace", "sys.setprofile",
+                       "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+                       "os.kill", "os.killpg", "cpython.remote_debugger_script",
+                       "function.__new__", "code.__new__"])
+    protected_ids = []
+    _startswith, _realpath, _isinstance, _str, _append = str.startswith, os.path.realpath, isinstance, str, list.append
+
+    def hook(event, args):
+        if not active[0]:
+            return
+        refuse = False
+        if event in exact or _startswith(event, "ctypes."):
+            refuse = True
+        elif event == "object.__setattr__" and args and id(args[0]) in protected_ids[0]:
+            refuse = True
+        elif event == "open" and args and _isinstance(args[0], (str, bytes)) and \
+                _realpath(args[0] if _isinstance(args[0], str) else args[0].decode(errors="replace")) == results_path:
+            refuse = True
+        if refuse:
+            _append(blocked, event)
+            if os.environ.get("COURSE_GRADER_DEBUG"):
+                active[0] = False
+                import traceback
+                traceback.print_stack()
+                active[0] = True
+            raise PermissionError(f"not allowed while grading: {event}")
+
+    from course_utils import exercises
+    from course_utils.grading.tamper import Snapshot
+
+    protected_ids.append(Snapshot(exercises._REGISTRY).ids)
+    sys.addaudithook(hook)
+    return guard
+
+
+if __name__ == "__main__":
+    main()

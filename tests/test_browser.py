@@ -1,0 +1,178 @@
+"""A real browser: JupyterLab + headless Chromium run lesson 01 and use its widget.
+
+Starts `course lab` on a free local port, opens lesson 01's student notebook in
+headless Chromium through Playwright, runs all cells, and checks that a check
+verdict ("not attempted yet") and the Explorer widget render, and that moving
+a slider redraws the widget's image. A screenshot is saved to $COURSE_ARTIFACTS
+(or a temporary folder) and its path printed.
+
+Needs Debian's chromium (/usr/bin/chromium) and the playwright package; without
+them the test is skipped, except in CI (CI set), where their absence fails.
+JupyterLab serves the repository's notebooks/ (as `course lab` does) with
+autosave switched off in a throwaway settings folder; the test asserts that the
+notebook file is unchanged afterwards and removes any checkpoint folder it made.
+"""
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from course_utils.paths import notebooks_dir
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+NOTEBOOK = "01_perceptron.ipynb"
+
+
+def _requirements():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright)"
+    if not Path(CHROMIUM).exists():
+        return "chromium is not installed (apt-get install -y chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser_ready():
+    missing = _requirements()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser test, but {missing}")
+        pytest.skip(missing)
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _settings(folder):
+    """JupyterLab user settings for the test: no autosave, every cell in the page (no windowing)."""
+    for plugin, values in {"@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+                           "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+                           "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
+                                                                            "checkForUpdates": False}}.items():
+        package, name = plugin.rsplit("/", 1)
+        path = folder / package / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+@pytest.fixture(scope="module")
+def lab(browser_ready, tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    notebook = notebooks_dir() / NOTEBOOK
+    original = notebook.read_bytes()
+    checkpoints = notebooks_dir() / ".ipynb_checkpoints"
+    had_checkpoints = checkpoints.exists()
+    _settings(root / "settings")
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"), JUPYTER_RUNTIME_DIR=str(root / "runtime"))
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(root / "lab.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "course_utils.cli", "lab", "--no-browser", "--port", str(port),
+                               f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",
+                               "--LabApp.news_url=None"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+    yield {"url": url, "token": token, "root": root}
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+    if not had_checkpoints:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    assert notebook.read_bytes() == original, "JupyterLab changed notebooks/" + NOTEBOOK
+
+def _artifacts(tmp_path):
+    folder = Path(os.environ.get("COURSE_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_lesson_01_runs_in_a_real_browser(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    screenshot = _artifacts(tmp_path) / "browser-01_perceptron.png"
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        try:
+            page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}", timeout=120_000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+            try:  # JupyterLab may ask which kernel to start
+                page.click(".jp-Dialog .jp-mod-accept:has-text('Select')", timeout=15_000)
+            except Exception:  # no dialog: the kernel starts by itself
+                pass
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
+                                   ".jp-Toolbar-kernelStatus:has-text('Idle'), "
+                                   "#jp-main-statusbar :text('Idle')", timeout=120_000)
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+
+            # Every code cell gets an execution count when Run All has finished.
+            page.wait_for_function(
+                """() => {
+                    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                }""", timeout=240_000, polling=1000)
+            outputs = page.inner_text(".jp-NotebookPanel .jp-Notebook")
+            assert "not attempted yet" in outputs
+            assert "Traceback" not in outputs
+
+            explorer = page.locator(".jp-OutputArea-output .widget-image").first
+            explorer.wait_for(timeout=60_000)
+            explorer.scroll_into_view_if_needed()
+            widget = page.locator(".jp-OutputArea-output:has(.widget-image)").first
+            assert widget.locator(".widget-dropdown select").count() >= 1
+            sliders = widget.locator(".widget-slider")
+            assert sliders.count() >= 3
+            page.wait_for_function("e => e.getAttribute('src')", arg=explorer.element_handle(), timeout=60_000)
+            before = explorer.get_attribute("src")
+
+            handle = sliders.first.locator(".noUi-handle").first
+            handle.focus()
+            for _ in range(3):
+                handle.press("ArrowRight")
+            try:
+                page.wait_for_function("([e, old]) => e.getAttribute('src') !== old",
+                                       arg=[explorer.element_handle(), before], timeout=30_000)
+            except Exception:  # fall back to dragging the handle with the mouse
+                box = handle.bounding_box()
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                page.mouse.down()
+                page.mouse.move(box["x"] + 80, box["y"] + box["height"] / 2, steps=8)
+                page.mouse.up()
+                page.wait_for_function("([e, old]) => e.getAttribute('src') !== old",
+                                       arg=[explorer.element_handle(), before], timeout=30_000)
+            assert explorer.get_attribute("src") != before
+        finally:
+            page.screenshot(path=str(screenshot), full_page=True)
+            print(f"browser screenshot: {screenshot}")
+            context.close()
