@@ -297,6 +297,32 @@ def test_train_epoch_check_leaves_global_torch_seed_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
+def test_unfinished_helper_is_named_instead_of_not_attempted():
+    from course_utils import exercises
+    from course_utils.checking import FAILED, run_check
+
+    def topological_order(root):
+        raise NotImplementedError()
+
+    def backward(root):
+        root.grad = 1.0
+        for node in reversed(topological_order(root)):
+            for child, local in zip(node._children, node._local_grads):
+                child.grad += local * node.grad
+
+    verdict = run_check(exercises.get("03.backward"), backward)
+    assert verdict.status == FAILED and "Complete `topological_order` first" in verdict.text()
+
+    def linear_backward(dZ, X, W):
+        raise NotImplementedError()
+
+    def mlp_backward(params, X, y):
+        return linear_backward(X, X, params["W1"])
+
+    verdict = run_check(exercises.get("03.mlp_backward"), mlp_backward)
+    assert verdict.status == FAILED and "`linear_backward`" in verdict.text()
+
+
 def test_value_class_arithmetic_matches_torch():
     x, y = Value(0.7), Value(-1.3)
     out = (x * y + 2) / (1 + x ** 2) - (y.tanh() + x.exp()).relu()
