@@ -1,0 +1,120 @@
+"""Tiny attention-only transformers built as TransformerLens bridges.
+
+``build_attn_only(config)`` boots a randomly initialised TL-native model
+wrapped in a ``TransformerBridge`` (no hub call), so every activation has the
+standard hook name (``blocks.0.attn.hook_pattern``, ``blocks.1.attn.hook_z``,
+...). ``load_attn_only("induction_2l")`` builds the model recorded in a shipped
+checkpoint and loads its weights.
+
+The models have no layer norm and no MLPs: the residual stream is then an
+exact sum of the embeddings and every head's output, which keeps direct logit
+attribution and path patching exact.
+"""
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+EMBED_STD = 0.5
+DEFAULT_CONFIG = dict(n_layers=2, n_heads=4, d_model=64, d_head=16, n_ctx=48, d_vocab=64)
+
+
+def bridge_config(config):
+    """A ``TransformerBridgeConfig`` for an attention-only model of the given sizes."""
+    from transformer_lens.config import TransformerBridgeConfig
+
+    config = dict(DEFAULT_CONFIG, **(config or {}))
+    return TransformerBridgeConfig(
+        n_layers=config["n_layers"], n_heads=config["n_heads"], d_model=config["d_model"],
+        d_head=config["d_head"], n_ctx=config["n_ctx"], d_vocab=config["d_vocab"],
+        attn_only=True, normalization_type=None, act_fn="relu", d_mlp=None,
+        seed=config.get("seed", 0), positional_embedding_type="standard")
+
+
+def build_attn_only(config=None):
+    """A fresh attention-only ``TransformerBridge``; ``config`` overrides DEFAULT_CONFIG's sizes."""
+    import transformer_lens.model_bridge.sources.native  # noqa: F401  (attaches boot_native)
+    from transformer_lens.model_bridge import TransformerBridge
+
+    model = TransformerBridge.boot_native(bridge_config(config))
+    model.eval()
+    return model
+
+
+def native_module(model):
+    """The plain ``torch.nn.Module`` inside a bridge (faster for training; same parameters)."""
+    return model.original_model
+
+
+def load_attn_only(name):
+    """The shipped checkpoint ``name`` as an evaluated ``TransformerBridge`` (hash-verified)."""
+    from ..checkpoints import load_checkpoint
+
+    state, info = load_checkpoint(name)
+    model = build_attn_only(info["model_config"])
+    model.load_state_dict(state)
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model, info
+
+
+def plain_attn_only(config=None):
+    """A plain-PyTorch twin of :func:`build_attn_only` for fast training.
+
+    Its parameter names and shapes are those of the bridge's state dict, so
+    ``build_attn_only(config).load_state_dict(plain.state_dict())`` gives the
+    same function with TransformerLens hooks on it.
+    """
+    import math
+
+    import torch
+    from torch import nn
+
+    config = dict(DEFAULT_CONFIG, **(config or {}))
+    d_model, n_heads, d_head = config["d_model"], config["n_heads"], config["d_head"]
+
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q = nn.Linear(d_model, n_heads * d_head)
+            self.k = nn.Linear(d_model, n_heads * d_head)
+            self.v = nn.Linear(d_model, n_heads * d_head)
+            self.o = nn.Linear(n_heads * d_head, d_model)
+
+        def forward(self, x):
+            batch, seq, _ = x.shape
+            q, k, v = (lin(x).view(batch, seq, n_heads, d_head).transpose(1, 2) for lin in (self.q, self.k, self.v))
+            scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)
+            mask = torch.triu(torch.ones(seq, seq, dtype=torch.bool), diagonal=1)
+            pattern = scores.masked_fill(mask, float("-inf")).softmax(-1)
+            return self.o((pattern @ v).transpose(1, 2).reshape(batch, seq, -1))
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = Attention()
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(config["d_vocab"], d_model)
+            self.pos_embed = nn.Embedding(config["n_ctx"], d_model)
+            self.blocks = nn.ModuleList(Block() for _ in range(config["n_layers"]))
+            self.unembed = nn.Linear(d_model, config["d_vocab"])
+            for name, p in self.named_parameters():
+                if name.endswith("bias"):
+                    nn.init.zeros_(p)
+                elif name.startswith("unembed"):
+                    nn.init.normal_(p, std=0.02)
+                elif "embed" in name:      # sizeable embeddings: there is no layer norm to rescale them
+                    nn.init.normal_(p, std=EMBED_STD)
+                else:
+                    nn.init.normal_(p, std=p.shape[1] ** -0.5)
+
+        def forward(self, tokens):
+            x = self.embed(tokens) + self.pos_embed(torch.arange(tokens.shape[1]))
+            for block in self.blocks:
+                x = x + block.attn(x)
+            return self.unembed(x)
+
+    return Model()

@@ -1,0 +1,74 @@
+"""The interpretability models and data: shapes, the shipped checkpoint's circuit, and TL patching agreement."""
+import numpy as np
+import pytest
+import torch
+
+from course_utils import checkpoints
+from course_utils.data.induction_tasks import induction_patching_pair, repeated_random_tokens, repeated_segment_batch
+from course_utils.models.attn_only import build_attn_only, load_attn_only, plain_attn_only
+from course_utils.reference import lesson10_mech_interp as ref
+
+
+def test_repeated_segment_batch_repeats_a_segment():
+    tokens, mask = repeated_segment_batch(16, 32, 20, np.random.default_rng(0), min_len=3, max_len=10)
+    assert tokens.shape == mask.shape == (16, 32)
+    for row, row_mask in zip(tokens, mask):
+        positions = np.flatnonzero(row_mask.numpy())
+        assert 2 <= len(positions) <= 9 and np.all(np.diff(positions) == 1)
+
+
+def test_induction_patching_pair_differs_in_one_token():
+    clean, corrupted, query_pos, answers = induction_patching_pair(4, 6, 2, 30, seed=0)
+    assert (clean != corrupted).sum(1).tolist() == [1] * 4
+    assert torch.equal(clean[:, :6], clean[:, 6:]) and query_pos == 8
+    assert torch.equal(answers, clean[:, 3])
+    assert not any(int(corrupted[b, 2]) in clean[b].tolist() for b in range(4))
+
+
+def test_plain_twin_matches_the_bridge():
+    torch.manual_seed(0)
+    plain = plain_attn_only(dict(n_ctx=16, d_vocab=20))
+    bridge = build_attn_only(dict(n_ctx=16, d_vocab=20))
+    bridge.load_state_dict(plain.state_dict())
+    tokens = torch.randint(0, 20, (3, 12))
+    with torch.no_grad():
+        assert torch.allclose(plain(tokens), bridge(tokens), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_attn_only("induction_2l")[0]
+
+
+def test_checkpoint_is_small_and_verified():
+    info = checkpoints.verify("induction_2l")
+    assert info["bytes"] < checkpoints.MAX_BYTES
+
+
+def test_shipped_model_learns_induction(model):
+    tokens = repeated_random_tokens(32, 20, model.cfg.d_vocab, seed=7)
+    with torch.no_grad():
+        losses = ref.per_token_loss(model(tokens), tokens)
+    assert losses[:, :19].mean() > 3.9
+    assert losses[:, 20:].mean() < 0.5 * losses[:, :19].mean()
+
+
+def test_shipped_model_head_roles(model):
+    tokens = repeated_random_tokens(32, 20, model.cfg.d_vocab, seed=8)
+    _, cache = model.run_with_cache(tokens)
+    previous = ref.previous_token_score(cache["blocks.0.attn.hook_pattern"])
+    induction = ref.induction_score(cache["blocks.1.attn.hook_pattern"], 20)
+    assert previous.max() > 0.5 and induction.max() > 0.5
+    assert ref.induction_score(cache["blocks.0.attn.hook_pattern"], 20).max() < 0.2
+
+
+def test_reference_patching_matches_transformer_lens(model):
+    from transformer_lens import patching
+
+    clean, corrupted, query_pos, answers = induction_patching_pair(4, 6, 2, model.cfg.d_vocab, seed=1)
+    metric = ref.patching_metric(model, clean, corrupted, query_pos, answers)
+    _, cache = model.run_with_cache(clean)
+    assert torch.allclose(ref.residual_patching(model, clean, corrupted, metric),
+                          patching.get_act_patch_resid_pre(model, corrupted, cache, metric), atol=1e-4)
+    assert torch.allclose(ref.head_patching(model, clean, corrupted, metric),
+                          patching.get_act_patch_attn_head_out_all_pos(model, corrupted, cache, metric), atol=1e-4)
