@@ -84,14 +84,20 @@ def count_pairs(tokens):
 def merge_pair(tokens, pair):
     """Replace each occurrence of ``pair``, scanning left to right without overlaps, by one joined token."""
     left, right = pair
-    merged, i = [], 0
-    while i < len(tokens):
-        if i + 1 < len(tokens) and tokens[i] == left and tokens[i + 1] == right:
+    merged, i, n = [], 0, len(tokens)
+    while i < n:
+        try:
+            j = tokens.index(left, i)     # jump to the next candidate (a fast C-level search)
+        except ValueError:
+            merged.extend(tokens[i:])
+            break
+        merged.extend(tokens[i:j])
+        if j + 1 < n and tokens[j + 1] == right:
             merged.append(left + right)
-            i += 2
+            i = j + 2
         else:
-            merged.append(tokens[i])
-            i += 1
+            merged.append(left)
+            i = j + 1
     return merged
 
 

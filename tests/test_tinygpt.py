@@ -167,8 +167,6 @@ def test_checkpoint_loads_fast_and_reproduces_its_validation_loss():
 
 
 def test_shipped_experiment_results_are_complete():
-    if not (SCALING_RESULTS.exists() and FINETUNE_RESULTS.exists()):
-        pytest.skip("experiment results not shipped yet")
     scaling = json.loads(SCALING_RESULTS.read_text())
     assert len(scaling["rows"]) >= 4
     sizes = [row["non_embedding_parameters"] for row in scaling["rows"]]

@@ -134,7 +134,8 @@ def finetune_experiment(story_type="dialogue", steps=150, lr=1e-3, n_stories=400
     """Pretrained-then-finetuned vs trained-from-scratch on one story type, for the same few steps.
 
     Returns (and writes to ``path`` when given) validation losses on that story type and on the
-    full corpus, before and after, plus both models' state dicts are *not* kept (only numbers).
+    full corpus for the pretrained, finetuned and from-scratch models, with each training run's
+    validation curve on the slice. Only numbers are kept, no weights.
     """
     from ..models.tinygpt import char_tokenizer, load_tinygpt
 
@@ -143,14 +144,14 @@ def finetune_experiment(story_type="dialogue", steps=150, lr=1e-3, n_stories=400
     slice_train, slice_val = encoded_corpus("train", tokenizer, **slice_args), encoded_corpus("validation", tokenizer, **slice_args)
     full_val = encoded_corpus("validation", char_tokenizer())
     results = dict(story_type=story_type, steps=steps, lr=lr, n_stories=n_stories, seed=seed,
-                   pretrained=dict(slice_val=validation_loss(pretrained, slice_val, 16),
+                   pretrained=dict(slice_val=validation_loss(pretrained, slice_val),
                                    full_val=validation_loss(pretrained, full_val)))
     state = {k: v.clone() for k, v in pretrained.state_dict().items()}
     for label, init in (("finetuned", state), ("scratch", None)):
         model, history = train_tinygpt(slice_train, pretrained.config, steps=steps, lr=lr if init else LR,
                                        seed=seed, init_state=init, eval_ids=slice_val, eval_every=max(1, steps // 10),
                                        progress=progress, desc=label)
-        results[label] = dict(slice_val=validation_loss(model, slice_val, 16), full_val=validation_loss(model, full_val),
+        results[label] = dict(slice_val=validation_loss(model, slice_val), full_val=validation_loss(model, full_val),
                               curve=[(s, round(v, 4)) for s, v in history["eval"]])
     results = _rounded(results)
     if path:
