@@ -125,14 +125,16 @@ def train_sae(sae, sample_batch, l1_coeff, steps=2000, lr=3e-3, resample_at=(), 
         if (step + resample_window) in resample_at:
             fired.zero_()
         x = sample_batch(step)
-        loss, mse, l1 = sae.loss(x, l1_coeff)
+        f, x_hat = sae(x)
+        mse = ((x_hat - x) ** 2).sum(-1).mean()
+        l1 = f.abs().sum(-1).mean()
+        loss = mse + l1_coeff * l1
         optimizer.zero_grad()
         loss.backward()
         sae.remove_parallel_gradient()
         optimizer.step()
         sae.normalize_decoder()
-        with torch.no_grad():
-            fired |= (sae.encode(x) > 0).any(0)
+        fired |= (f.detach() > 0).any(0)
         history["loss"].append(loss.item())
         history["mse"].append(mse.item())
         history["l1"].append(l1.item())
