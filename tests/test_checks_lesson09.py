@@ -18,6 +18,11 @@ def whiten_uncentred(X):
     return np.linalg.svd(np.asarray(X, dtype=float), full_matrices=False)[0]
 
 
+def whiten_std_columns(X):
+    Xc = center(X)
+    return Xc / Xc.std(axis=0, ddof=1)
+
+
 def whiten_covariance_identity(X):
     return ref.whiten(X) * np.sqrt(len(X) - 1)
 
@@ -167,8 +172,9 @@ def report_strings(similarity, X, Y, seed=0):
 
 MUTANTS = {
     "09.whiten": [
-        (whiten_standardise, "standard deviation"),
+        (whiten_standardise, "length 1"),
         (whiten_uncentred, "centre X first"),
+        (whiten_std_columns, "standard deviation gives"),
         (whiten_covariance_identity, "not (n − 1) times"),
     ],
     "09.cca": [

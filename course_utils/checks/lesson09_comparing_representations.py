@@ -55,9 +55,10 @@ def _standardise(X):
     return Xc / Xc.std(axis=0, ddof=1)
 
 
-STANDARDISE_HINT = ("dividing each column by its standard deviation (or its length) gives every neuron the same "
-                    "scale but leaves them correlated; whitening removes the correlations too (take the SVD "
-                    "Xc = U S Vᵀ and return U)")
+STANDARDISE_HINT = ("dividing each column by its standard deviation gives every neuron the same scale but leaves "
+                    "them correlated; whitening removes the correlations too (take the SVD Xc = U S Vᵀ and return U)")
+UNIT_LENGTH_HINT = ("scaling each column to length 1 (like dividing by its standard deviation) leaves the neurons "
+                    "correlated; whitening removes the correlations too (take the SVD Xc = U S Vᵀ and return U)")
 
 
 def _unit_columns(X):
@@ -78,7 +79,7 @@ def check_whiten(whiten):
         gram = Xw.T @ Xw
         expect_close(gram, np.eye(p), case=case, atol=1e-6, what="Xw.T @ Xw",
                      mistakes={STANDARDISE_HINT: _standardise(X).T @ _standardise(X),
-                               STANDARDISE_HINT + " ": _unit_columns(X).T @ _unit_columns(X),
+                               UNIT_LENGTH_HINT: _unit_columns(X).T @ _unit_columns(X),
                                "scale so that Xw.T @ Xw is the identity, not (n − 1) times it": (n - 1) * np.eye(p)},
                      hint="with Xc = U S Vᵀ (np.linalg.svd(Xc, full_matrices=False)), the columns of U are whitened")
         basis = ref.whiten(X)
