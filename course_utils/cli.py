@@ -1,4 +1,4 @@
-"""The ``course`` command: lab, build, execute, progress, train, doctor, grade."""
+"""The ``course`` command: lab, build, execute, progress, train, doctor, grade, check."""
 import argparse
 import os
 import sys
@@ -117,6 +117,26 @@ def cmd_grade(args):
     return 0
 
 
+def cmd_check(args):
+    import secrets
+
+    from .grading import Settings
+    from .grading.batch import grade_one
+    from .grading.gradebook import feedback_markdown
+
+    if not args.notebook.exists():
+        print(f"no such notebook: {args.notebook}")
+        return 1
+    print(f"checking {args.notebook} as the grader would (a fresh kernel, then every exercise)...", flush=True)
+    settings = Settings(out=Path(os.devnull), jobs=1, timeout=args.timeout)
+    row, results, titles = grade_one(args.notebook, settings, secrets.randbelow(2**31))
+    if not results:
+        print(f"{row['status']}: {row['notes']}")
+        return 1
+    print(feedback_markdown(row, results, titles))
+    return 0
+
+
 def parser():
     main = argparse.ArgumentParser(prog="course", description="From Perceptrons to Circuits: the course's command.")
     sub = main.add_subparsers(dest="command", required=True)
@@ -165,6 +185,11 @@ def parser():
     grade_cmd.add_argument("--seed", type=int, help="seed of the hidden cases (default: drawn at random)")
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
     grade_cmd.set_defaults(run=cmd_grade)
+
+    check = sub.add_parser("check", help="grade one of your notebooks as the instructor's grader would")
+    check.add_argument("notebook", type=Path)
+    check.add_argument("--timeout", type=float, default=600, help="seconds for the whole notebook (default 600)")
+    check.set_defaults(run=cmd_check)
 
     doctor = sub.add_parser("doctor", help="check this machine is ready for the course")
     doctor.set_defaults(run=cmd_doctor)

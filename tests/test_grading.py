@@ -179,3 +179,12 @@ def test_gradebook_is_replaced_atomically(tmp_path):
                           {"student": "b", "lesson": "01", "01.x": 0, "total": 0, "max": 1, "status": "timeout"}])
     assert [r["student"] for r in gradebook.read(out)] == ["a", "b"]
     assert [p.name for p in tmp_path.iterdir()] == ["book.csv"]  # no temporary file left behind
+
+
+def test_course_check_explains_a_file_it_cannot_grade(tmp_path, capsys):
+    broken = tmp_path / "mine.ipynb"
+    broken.write_text("{not json")
+    assert cli.main(["check", str(broken)]) == 1
+    assert "invalid notebook" in capsys.readouterr().out
+    assert cli.main(["check", str(tmp_path / "absent.ipynb")]) == 1
+    assert "no such notebook" in capsys.readouterr().out
