@@ -1,0 +1,168 @@
+"""Checkers for lesson 11: circuit discovery with ACDC."""
+import itertools
+
+import numpy as np
+import torch
+
+from ..checking import CheckFailure, as_array, expect_close, expect_equal, expect_true
+from ..exercises import exercise
+from ..lessons import LessonInfo
+from ..reference import lesson11_circuit_discovery as ref
+
+LESSON = LessonInfo("11", "circuit_discovery", "Circuit discovery", 75,
+                    "the computational graph of a transformer, ACDC, a threshold sweep, precision, recall and ROC "
+                    "against the known induction circuit, an attribution-patching baseline")
+
+
+@exercise("11.kl_divergence", points=1, reference=ref.kl_divergence, title="KL divergence between two output distributions")
+def check_kl_divergence(kl_divergence):
+    generator = torch.Generator().manual_seed(0)
+    for shape in ((2, 3, 5), (1, 4, 7)):
+        clean, circuit = torch.randn(*shape, generator=generator) * 2, torch.randn(*shape, generator=generator) * 2
+        case = {"clean_logits": f"shape {shape}", "circuit_logits": f"shape {shape}"}
+        p, q = clean.log_softmax(-1), circuit.log_softmax(-1)
+        expect_close(kl_divergence(clean.clone(), circuit.clone()), ref.kl_divergence(clean, circuit), rtol=1e-4,
+                     case=case, what="the KL divergence",
+                     mistakes={"KL(p_clean ‖ p_circuit) weights by the CLEAN probabilities; you computed it the "
+                               "other way round": float((q.exp() * (q - p)).sum(-1).mean()),
+                               "average over batch and positions, do not sum":
+                               float((p.exp() * (p - q)).sum(-1).sum()),
+                               "turn logits into log-probabilities with log_softmax first":
+                               float((clean.softmax(-1) * (clean - circuit)).sum(-1).mean())},
+                     hint="KL = Σ_v p_clean(v) (log p_clean(v) − log p_circuit(v)), averaged over batch and positions")
+    same = torch.randn(2, 3, 5, generator=generator)
+    expect_close(kl_divergence(same.clone(), same + 3.0), 0.0, atol=1e-5, case="circuit logits = clean logits + 3",
+                 what="the KL divergence", hint="adding a constant to every logit does not change the softmax")
+
+
+@exercise("11.graph_edges", points=2, reference=ref.graph_edges, title="the edges of the computational graph")
+def check_graph_edges(graph_edges):
+    for n_layers, n_heads in ((2, 4), (1, 2), (3, 2)):
+        case = {"n_layers": n_layers, "n_heads": n_heads}
+        want = ref.graph_edges(n_layers, n_heads)
+        got = graph_edges(n_layers, n_heads)
+        if not isinstance(got, (list, tuple)):
+            raise CheckFailure("graph_edges should return a list of (sender, receiver) pairs.", case=case, got=got,
+                               show_values=False)
+        got = [tuple(edge) for edge in got]
+        missing, extra = set(want) - set(got), set(got) - set(want)
+        same_layer = any(s != "embed" and r != "logits" and s[1:s.index("H")] == r[1:r.index("H")]
+                         for s, r in extra if "H" in s and "H" in r)
+        if same_layer:
+            hint = "a head reads only from EARLIER layers; heads of the same layer run in parallel"
+        elif missing and all(r.endswith((".k", ".v")) for _, r in missing):
+            hint = "each head has three receivers: its query, key and value inputs"
+        else:
+            hint = ("every sender of an earlier layer reaches later receivers directly through the residual "
+                    "stream, including embed → logits")
+        expect_true(not missing and not extra,
+                    f"the edge set is wrong: {len(missing)} missing (e.g. {sorted(missing)[:2]}), "
+                    f"{len(extra)} unexpected (e.g. {sorted(extra)[:2]}).", case=case,
+                    expected=f"{len(want)} edges", got=f"{len(got)} edges", hint=hint)
+        expect_equal(got, want, case=case, what="the order of the edges",
+                     hint="receivers from the output backwards (logits, then the last layer's heads h = 0, 1, … with "
+                          "q, k, v), and for each receiver its senders latest layer first, embed last")
+
+
+TOY_EDGES = [("a", "out"), ("h", "out"), ("n1", "out"), ("p1", "out"), ("p2", "out"), ("h", "x"), ("b", "x"),
+             ("n2", "x")]
+TOY_RULE = ("1 per missing a→out, h→out or b→x; 0.02 per missing n1→out, n2→x or h→x; "
+            "1 more when p1→out and p2→out are BOTH missing")
+
+
+def _toy_score(kept):
+    """A score over edge sets with a known answer (see TOY_RULE)."""
+    kept = set(kept)
+    cost = sum(1.0 for edge in (("a", "out"), ("h", "out"), ("b", "x")) if edge not in kept)
+    cost += 0.02 * sum(1 for edge in (("n1", "out"), ("n2", "x"), ("h", "x")) if edge not in kept)
+    if ("p1", "out") not in kept and ("p2", "out") not in kept:
+        cost += 1.0
+    return cost
+
+
+@exercise("11.acdc", points=3, reference=ref.acdc, title="ACDC: prune edges one at a time")
+def check_acdc(acdc):
+    edges = list(TOY_EDGES)
+    for tau in (0.5, 0.01, 3.0):
+        case = {"edges (in order)": [f"{s}→{r}" for s, r in edges], "tau": tau, "score": TOY_RULE}
+        want = ref.acdc(edges, _toy_score, tau)
+        got = acdc(list(edges), _toy_score, tau)
+        if got is None or isinstance(got, (str, bytes)) or not hasattr(got, "__iter__"):
+            raise CheckFailure("acdc should return the set of kept edges.", case=case, got=got, show_values=False)
+        try:
+            got = sorted(tuple(edge) for edge in got)
+        except TypeError:
+            raise CheckFailure("acdc should return a set of (sender, receiver) edges.", case=case, got=got,
+                               show_values=False) from None
+        full = _toy_score(set(edges))
+        compare_to_full = sorted(e for e in edges if _toy_score(set(edges) - {e}) - full >= tau)
+        by_node, current = set(edges), full
+        for sender in dict.fromkeys(s for s, _ in edges):
+            trial = {e for e in by_node if e[0] != sender}
+            if _toy_score(trial) - current < tau:
+                by_node, current = trial, _toy_score(trial)
+        expect_equal(got, sorted(want), case=case, what="the kept edges",
+                     mistakes={"compare each removal with the CURRENT circuit's score (update it after every "
+                               "removal), not with the full model's": compare_to_full,
+                               "ACDC removes one EDGE at a time; removing a whole sender node at once also drops "
+                               "edges that do not matter together with ones that do": sorted(by_node),
+                               "an edge is removed when the score grows by LESS than tau; you kept those instead":
+                               sorted(set(edges) - want),
+                               "when a removal costs tau or more, put the edge back": []},
+                     hint="kept = all edges; for each edge: try kept − {edge}; if score(trial) − score(kept) < tau, "
+                          "keep the removal")
+    calls = []
+
+    def counting(kept):
+        calls.append(len(kept))
+        return _toy_score(kept)
+
+    acdc(list(edges), counting, 0.5)
+    expect_true(len(calls) <= len(edges) + 1,
+                f"ACDC needs one score per edge (plus one for the full circuit), but yours called score {len(calls)} "
+                f"times for {len(edges)} edges.", case="tau 0.5",
+                hint="remember the current score instead of recomputing it")
+
+
+@exercise("11.precision_recall", points=1, reference=ref.precision_recall,
+          title="precision and recall of a found circuit")
+def check_precision_recall(precision_recall):
+    truth = {("a", "x"), ("b", "x"), ("c", "y"), ("d", "y")}
+    cases = [{("a", "x"), ("b", "x"), ("e", "x")}, {("a", "x")}, set(truth), {("e", "x"), ("f", "y")}, set()]
+    for found in cases:
+        case = {"found": sorted(found), "truth": sorted(truth)}
+        answer = precision_recall(set(found), set(truth))
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+            raise CheckFailure("precision_recall should return a pair (precision, recall).", case=case, got=answer,
+                               show_values=False)
+        want = ref.precision_recall(found, truth)
+        hits = len(found & truth)
+        expect_close(as_array(answer, shape=(2,), case=case, what="(precision, recall)"), want, case=case,
+                     what="(precision, recall)",
+                     mistakes={"precision divides by the FOUND edges, recall by the TRUE ones; you swapped them":
+                               want[::-1],
+                               "return fractions, not counts": (hits, hits)},
+                     hint="precision = |found ∩ truth| / |found| (1.0 if nothing is found); "
+                          "recall = |found ∩ truth| / |truth|")
+
+
+@exercise("11.roc_points", points=2, reference=ref.roc_points, title="ROC points of a threshold sweep")
+def check_roc_points(roc_points):
+    all_edges = [(s, "r") for s in "abcdefgh"]
+    truth = {("a", "r"), ("b", "r"), ("c", "r")}
+    found_sets = [set(all_edges), {("a", "r"), ("b", "r"), ("d", "r")}, {("a", "r")}, set()]
+    case = {"found_sets": [sorted(e[0] for e in f) for f in found_sets], "truth": ["a", "b", "c"],
+            "all_edges": list("abcdefgh")}
+    want = np.array(ref.roc_points(found_sets, truth, all_edges))
+    got = roc_points([set(f) for f in found_sets], set(truth), list(all_edges))
+    got = as_array(got, shape=want.shape, case=case, what="the ROC points")
+    negatives, n = len(all_edges) - len(truth), len(all_edges)
+    expect_close(got, want, case=case, what="the (FPR, TPR) points",
+                 mistakes={"each point is (false positive rate, true positive rate), in that order": want[:, ::-1],
+                           "the false positive rate divides by the number of edges NOT in the true circuit":
+                           np.stack([want[:, 0] * negatives / n, want[:, 1]], axis=1),
+                           "the true positive rate is recall, |found ∩ truth| / |truth|, not precision":
+                           np.array([(w[0], ref.precision_recall(f, truth)[0]) for w, f in zip(want, found_sets)])},
+                 hint="FPR = |found − truth| / |all − truth|, TPR = |found ∩ truth| / |truth|")
+    expect_true(all(itertools.starmap(lambda x, y: 0 <= x <= 1 and 0 <= y <= 1, got.tolist())),
+                "rates must lie between 0 and 1.", case=case)
