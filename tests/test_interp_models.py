@@ -72,3 +72,25 @@ def test_reference_patching_matches_transformer_lens(model):
                           patching.get_act_patch_resid_pre(model, corrupted, cache, metric), atol=1e-4)
     assert torch.allclose(ref.head_patching(model, clean, corrupted, metric),
                           patching.get_act_patch_attn_head_out_all_pos(model, corrupted, cache, metric), atol=1e-4)
+
+
+def test_graph_model_and_acdc_recover_the_induction_circuit(model):
+    from course_utils.reference import lesson11_circuit_discovery as acdc_ref
+
+    torch.set_num_threads(1)
+    clean = repeated_random_tokens(8, 20, model.cfg.d_vocab, seed=11)
+    corrupted = repeated_random_tokens(8, 20, model.cfg.d_vocab, seed=12)
+    graph = acdc_ref.GraphModel(model, clean, corrupted)
+    with torch.no_grad():
+        assert torch.allclose(graph.logits(graph.edges), model(clean), atol=1e-4)
+        assert torch.allclose(graph.logits([]), model(corrupted), atol=1e-4)
+    assert len(graph.edges) == 81
+
+    def score(kept):
+        return acdc_ref.kl_divergence(graph.clean_logits[:, 20:], graph.logits(kept)[:, 20:])
+
+    truth = {("embed", "L0H1.v")}
+    for head in range(4):
+        truth |= {("L0H1", f"L1H{head}.k"), ("embed", f"L1H{head}.q"), ("embed", f"L1H{head}.v"),
+                  (f"L1H{head}", "logits")}
+    assert acdc_ref.acdc(graph.edges, score, 0.1) == truth
