@@ -323,6 +323,39 @@ def test_unfinished_helper_is_named_instead_of_not_attempted():
     assert verdict.status == FAILED and "`linear_backward`" in verdict.text()
 
 
+class LearnerValue:
+    """A notebook-style Value class, for an apply_op that wraps plain numbers with isinstance."""
+
+    def __init__(self, data, children=(), local_grads=(), op=""):
+        self.data, self.grad = float(data), 0.0
+        self._children, self._local_grads, self._op = tuple(children), tuple(local_grads), op
+
+
+def test_apply_op_receives_the_learners_own_value_class():
+    from course_utils import exercises
+    from course_utils.checking import PASSED, run_check
+
+    namespace = {"Value": LearnerValue, "math": math}
+    exec(
+        "def apply_op(op, a, b=None):\n"
+        "    if op in ('+', '*') and not isinstance(b, Value):\n"
+        "        b = Value(b)\n"
+        "    if op == '+':\n"
+        "        return Value(a.data + b.data, (a, b), (1.0, 1.0), '+')\n"
+        "    if op == '*':\n"
+        "        return Value(a.data * b.data, (a, b), (b.data, a.data), '*')\n"
+        "    if op == '**':\n"
+        "        return Value(a.data ** b, (a,), (b * a.data ** (b - 1),), '**')\n"
+        "    if op == 'exp':\n"
+        "        return Value(math.exp(a.data), (a,), (math.exp(a.data),), 'exp')\n"
+        "    if op == 'tanh':\n"
+        "        t = math.tanh(a.data)\n"
+        "        return Value(t, (a,), (1 - t * t,), 'tanh')\n"
+        "    return Value(max(a.data, 0.0), (a,), (float(a.data > 0),), 'relu')\n", namespace)
+    verdict = run_check(exercises.get("03.apply_op"), namespace["apply_op"])
+    assert verdict.status == PASSED, verdict.text()
+
+
 def test_value_class_arithmetic_matches_torch():
     x, y = Value(0.7), Value(-1.3)
     out = (x * y + 2) / (1 + x ** 2) - (y.tanh() + x.exp()).relu()

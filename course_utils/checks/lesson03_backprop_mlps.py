@@ -279,6 +279,19 @@ def _program_text(program, n_leaves):
     return names[-1]
 
 
+def _value_class(learner):
+    """The learner's own ``Value`` class when their notebook defines a usable one (so that an
+    ``isinstance(b, Value)`` in their code behaves), else the reference class."""
+    function = getattr(learner, "function", learner)
+    candidate = getattr(function, "__globals__", {}).get("Value")
+    try:
+        probe = candidate(1.5)
+        usable = probe.data == 1.5 and probe.grad == 0 and len(probe._children) == 0
+    except Exception:  # missing, or a different design: fall back to the course's class
+        usable = False
+    return candidate if usable else ref.Value
+
+
 APPLY_OP_CASES = [("+", 2.0, -3.0), ("*", 2.0, -3.0), ("*", 0.5, 4.0), ("**", 1.5, 2), ("**", -2.0, 3),
                   ("**", 4.0, -1), ("exp", 0.7, None), ("tanh", 0.8, None), ("tanh", -1.2, None),
                   ("relu", 1.3, None), ("relu", -0.4, None)]
@@ -287,9 +300,10 @@ APPLY_OP_CASES = [("+", 2.0, -3.0), ("*", 2.0, -3.0), ("*", 0.5, 4.0), ("**", 1.
 @exercise("03.apply_op", points=2, reference=ref.apply_op,
           title="the local gradients of +, *, **, exp, tanh and relu")
 def check_apply_op(apply_op):
+    Value = _value_class(apply_op)
     for op, a, b in APPLY_OP_CASES:
         case = {"op": op, "a.data": a} | ({} if b is None else {"b" if op != "**" else "exponent b": b})
-        inputs = (ref.Value(a), ref.Value(b) if op in ("+", "*") else b)
+        inputs = (Value(a), Value(b) if op in ("+", "*") else b)
         out = apply_op(op, *inputs) if b is not None else apply_op(op, inputs[0])
         missing = [name for name in ("data", "_children", "_local_grads") if not hasattr(out, name)]
         if missing:
@@ -331,7 +345,7 @@ def check_apply_op(apply_op):
     # Random expressions built from your apply_op, differentiated by the reference backward, against torch.
     for seed in (11, 12, 13):
         leaf_values, program = _random_program(seed)
-        leaves = [ref.Value(v) for v in leaf_values]
+        leaves = [Value(v) for v in leaf_values]
         case = {"expression": _program_text(program, len(leaves)), "x": leaf_values}
         root = _run_program(leaves, program, lambda op, a, b=None: _call_direct(apply_op, op, a, b, case=case))
         try:
