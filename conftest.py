@@ -7,6 +7,8 @@ of the comparison here; text outputs are compared after tests/nbval_sanitize.cfg
 import os
 import tempfile
 
+import nbformat
+
 from course_utils.offline import install_socket_guard
 
 _scratch = tempfile.mkdtemp(prefix="course-tests-")
@@ -34,7 +36,7 @@ def _comparable(outputs):
             data = {k: v for k, v in data.items() if k not in SKIPPED_MIME_TYPES}
             if not data:
                 continue
-            output = dict(output, data=data)
+            output = nbformat.NotebookNode(dict(output, data=data))
         kept.append(output)
     return kept
 

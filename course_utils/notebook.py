@@ -95,8 +95,19 @@ class Lesson:
         display(ProgressView(self.number))
 
 
+def use_one_thread():
+    """Run torch and numpy's BLAS on one thread: the course's models are tiny, and several
+    threads fighting over a laptop's cores (or a test runner's) make small operations far slower."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
 def start_lesson(number, seed=0):
-    """Seed everything, set the plot style, and return the lesson's handle."""
+    """Seed everything, use one compute thread, set the plot style, and return the lesson's handle."""
     seed_everything(seed)
+    use_one_thread()
     setup_style()
     return Lesson(get_lesson(number))
