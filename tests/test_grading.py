@@ -188,3 +188,16 @@ def test_course_check_explains_a_file_it_cannot_grade(tmp_path, capsys):
     assert "invalid notebook" in capsys.readouterr().out
     assert cli.main(["check", str(tmp_path / "absent.ipynb")]) == 1
     assert "no such notebook" in capsys.readouterr().out
+
+
+def test_a_definition_that_hangs_costs_one_grader_timeout_not_one_per_exercise(tmp_path):
+    from course_utils.grading.batch import Settings, grade_functions
+
+    nb = _nb("import numpy as np",
+             "# Exercise: 01.step_neuron\ndef step_neuron(x, w, b):\n    return 1.0 if np.dot(w, x) + b > 0 else 0.0",
+             "class Slow:\n    while True:\n        pass")
+    settings = Settings(out=tmp_path / "book.csv", exercise_timeout=2)
+    start = time.monotonic()
+    records = grade_functions(nb, exercises.for_lesson("01"), settings, tmp_path, seed=1)
+    assert [r["status"] for r in records] == ["timeout"] * len(records)
+    assert time.monotonic() - start < 2 * (2 + 15) + 30

@@ -153,7 +153,8 @@ def grade_functions(nb, exercise_list, settings, scratch, seed):
                               timeout=settings.exercise_timeout * (len(remaining) + 2), memory_mb=settings.memory_mb,
                               stdin_text=json.dumps(job), idle_timeout=settings.exercise_timeout + 15,
                               progress_file=results_path)
-        got = [r for r in _accepted(results_path, key) if not r.get("done")]
+        accepted = _accepted(results_path, key)
+        got = [r for r in accepted if "id" in r]
         by_id = {e.id: e for e in remaining}
         for record in got:
             if record.get("id") in by_id:
@@ -162,8 +163,14 @@ def grade_functions(nb, exercise_list, settings, scratch, seed):
         remaining = [e for e in remaining if e.id not in records]
         if not remaining:
             break
-        culprit = remaining.pop(0)
         word = {TIMEOUT: "timeout", MEMORY: "memory limit"}.get(outcome.status, "crashed")
+        if not any(r.get("defined") for r in accepted):
+            # it stopped while defining the notebook's functions: every remaining exercise would do the same
+            for e in remaining:
+                records[e.id] = {"id": e.id, "status": word, "points": 0, "max_points": e.points,
+                                 "detail": "the grader stopped while defining the notebook's functions"}
+            break
+        culprit = remaining.pop(0)
         if outcome.status == FINISHED and not finished:
             word = "crashed"
         records[culprit.id] = {"id": culprit.id, "status": word, "points": 0, "max_points": culprit.points,
