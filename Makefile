@@ -41,6 +41,7 @@ solutions: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py
+	$(BIN)/python benchmarks/checks.py
 	$(BIN)/python benchmarks/grading.py
 
 clean:
