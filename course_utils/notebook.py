@@ -11,6 +11,7 @@ from .checking import CheckFailed, run_check
 from .lessons import get_lesson
 from .plotting import setup_style
 from .seeding import seed_everything
+from .threads import use_one_thread
 
 
 def strict_mode():
@@ -93,16 +94,6 @@ class Lesson:
         from .widgets import ProgressView
 
         display(ProgressView(self.number))
-
-
-def use_one_thread():
-    """Run torch and numpy's BLAS on one thread: the course's models are tiny, and several
-    threads fighting over a laptop's cores (or a test runner's) make small operations far slower."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    threadpool_limits(1)
 
 
 def start_lesson(number, seed=0):

@@ -6,12 +6,12 @@ checking at once lose nothing and a crash never leaves half a file.
 """
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from .atomic import write_text_atomically
 from .checking.verdict import FAILED, ERROR, NOT_ATTEMPTED, PASSED
 from . import exercises, lessons
 
@@ -50,20 +50,6 @@ def load(path=None):
     return data
 
 
-def _write_atomically(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(data, stream, indent=1, sort_keys=True)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def record(verdict, path=None):
     """Add one verdict to the store. Returns False (and raises nothing) if it cannot be written."""
     path = Path(path) if path else progress_path()
@@ -82,7 +68,7 @@ def record(verdict, path=None):
             entry["points"] = max(entry.get("points", 0), verdict.points)
             entry["max_points"] = verdict.max_points
             entry["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-            _write_atomically(path, data)
+            write_text_atomically(path, json.dumps(data, indent=1, sort_keys=True))
         return True
     except (OSError, Timeout):
         return False

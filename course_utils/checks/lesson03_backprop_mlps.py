@@ -12,6 +12,7 @@ import numpy as np
 
 from ..checking import CheckFailure, NotAttempted, as_array, expect_close, expect_equal, expect_true
 from ..exercises import exercise
+from ..threads import one_thread
 from ..lessons import LessonInfo
 from ..reference import lesson03_backprop_mlps as ref
 
@@ -47,18 +48,6 @@ def _call_direct(learner, *args, case=None):
                            show_values=False) from None
 
 
-@contextlib.contextmanager
-def _one_torch_thread():
-    """Run tiny torch computations on one thread (restored afterwards): on a busy 2-core laptop the
-    thread pool's hand-offs cost far more than these few-element products."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _expect_close_lazy(got, expected, mistakes, **options):
@@ -157,7 +146,7 @@ def _mlp_variant(params, X, y, *, axis=1, mean=True, onehot=True, tanh_grad=True
 @exercise("03.mlp_backward", points=2, reference=ref.mlp_backward,
           title="backpropagation through a 2-layer network, checked against torch.autograd")
 def check_mlp_backward(mlp_backward):
-    with _one_torch_thread():
+    with one_thread():
         _check_mlp_backward(mlp_backward)
 
 
@@ -518,7 +507,7 @@ def _training_setup(seed):
 
 @exercise("03.train_epoch", points=2, reference=ref.train_epoch, title="one epoch of mini-batch training in torch")
 def check_train_epoch(train_epoch):
-    with _one_torch_thread():
+    with one_thread():
         _check_train_epoch(train_epoch)
 
 

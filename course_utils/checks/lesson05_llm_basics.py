@@ -13,19 +13,6 @@ from ..reference import lesson05_llm_basics as ref
 LESSON = LessonInfo("05", "llm_basics", "LLM basics", 120,
                     "tokenizers and BPE, a bigram model, sampling, causal attention, TinyGPT, finetuning, scaling")
 
-def _single_thread(checker):
-    """Run a checker with one torch thread: its tensors are tiny, and on a busy machine extra threads only wait."""
-    import functools
-
-    @functools.wraps(checker)
-    def run(function):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return checker(function)
-        finally:
-            torch.set_num_threads(threads)
-    return run
 
 
 PAIR_TEXTS = ["banana", "aaaa", "the cat sat", "abab abab", "x", ""]
@@ -195,7 +182,6 @@ SOFTMAX_CASES = [(torch.tensor([1.0, 2.0, 3.0]), 1.0), (torch.tensor([1.0, 2.0, 
 
 @exercise("05.softmax_with_temperature", points=1, reference=ref.softmax_with_temperature,
           title="softmax with a temperature")
-@_single_thread
 def check_softmax_with_temperature(softmax_with_temperature):
     for logits, temperature in SOFTMAX_CASES:
         case = {"logits": logits, "temperature": temperature}
@@ -213,7 +199,6 @@ def check_softmax_with_temperature(softmax_with_temperature):
 
 
 @exercise("05.top_k_filter", points=1, reference=ref.top_k_filter, title="top-k filtering")
-@_single_thread
 def check_top_k_filter(top_k_filter):
     cases = [(torch.tensor([0.5, 2.0, -1.0, 1.5, 0.0]), 2), (torch.tensor([3.0, 1.0, 2.0]), 1),
              (torch.tensor([0.1, 0.4, 0.3, 0.2]), 4), (torch.tensor([-2.0, -1.0, -3.0, 5.0, 4.0, 0.0]), 3)]
@@ -277,7 +262,6 @@ def _sample_variant(mistake):
 
 
 @exercise("05.sample_token", points=2, reference=ref.sample_token, title="greedy, temperature and top-k sampling")
-@_single_thread
 def check_sample_token(sample_token):
     for logits, temperature, top_k, seed in SAMPLING_CASES:
         case = {"logits": logits, "temperature": temperature, "top_k": top_k,
@@ -312,7 +296,6 @@ def _attention_inputs(seed, shape):
 
 
 @exercise("05.causal_attention", points=2, reference=ref.causal_attention, title="causal scaled dot-product attention")
-@_single_thread
 def check_causal_attention(causal_attention):
     for seed, shape in ((0, (4, 3)), (1, (6, 8)), (2, (2, 5, 4)), (3, (2, 3, 7, 16))):
         q, k, v = _attention_inputs(seed, shape)
@@ -349,7 +332,6 @@ def _mha_case(seed, B, T, D):
 
 
 @exercise("05.multi_head_attention", points=2, reference=ref.multi_head_attention, title="multi-head attention")
-@_single_thread
 def check_multi_head_attention(multi_head_attention):
     for seed, (B, T, D, H) in enumerate(((1, 4, 8, 2), (2, 6, 12, 3), (2, 5, 16, 4), (1, 3, 6, 1))):
         x, (W_Q, W_K, W_V, W_O) = _mha_case(seed, B, T, D)
@@ -392,7 +374,6 @@ def _tokens(seed, batch, seq, vocab):
 
 
 @exercise("05.embed", points=1, reference=ref.embed, title="token and position embeddings")
-@_single_thread
 def check_embed(embed):
     model = _tiny_model(1)
     for seed, (batch, seq) in enumerate(((1, 5), (3, 8), (2, 1))):
@@ -409,7 +390,6 @@ def check_embed(embed):
 
 
 @exercise("05.transformer_block", points=2, reference=ref.transformer_block, title="a pre-LayerNorm transformer block")
-@_single_thread
 def check_transformer_block(transformer_block):
     model = _tiny_model(2)
     block = model.blocks[0]
@@ -436,7 +416,6 @@ def check_transformer_block(transformer_block):
 
 
 @exercise("05.gpt_forward", points=1, reference=ref.gpt_forward, title="TinyGPT assembled from its parts")
-@_single_thread
 def check_gpt_forward(gpt_forward):
     model = _tiny_model(3)
     for seed, (batch, seq) in enumerate(((1, 6), (2, 8))):

@@ -5,13 +5,13 @@ training functions are properties (shapes, rank, held-out accuracy on data built
 fails). Everything deterministic (activations, accuracies under a given fitter, selectivity, ablation)
 is compared with the reference on the same inputs, and the likely mistakes are computed and named.
 """
-import contextlib
 
 import numpy as np
 import torch
 
 from ..checking import CheckFailure, as_array, as_float, expect_close, expect_true
 from ..exercises import exercise
+from ..threads import one_thread
 from ..lessons import LessonInfo
 from ..models.tinygpt import TinyGPT, TinyGPTConfig
 from ..reference import lesson06_probing as ref
@@ -23,15 +23,6 @@ LESSON = LessonInfo("06", "probing", "Probing", 90,
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-@contextlib.contextmanager
-def _one_thread():
-    """Tiny training loops run much faster on one torch thread than on a busy pool."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _small_model():
@@ -99,7 +90,7 @@ def _least_squares_fit(X, y, n_classes):
 @exercise("06.residual_activations", points=1, reference=ref.residual_activations,
           title="the residual stream after a layer, read with a forward hook")
 def check_residual_activations(residual_activations):
-    with _one_thread():
+    with one_thread():
         model = _small_model()
         tokens = torch.tensor([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1], [0, 7, 0, 7, 9]])
         _, cache = model.run_with_cache(tokens)
@@ -107,7 +98,7 @@ def check_residual_activations(residual_activations):
     for layer in (0, 1, 2):
         case = {"tokens": tokens, "layer": layer}
         expected = flat(ref.hook_name(layer))
-        with _one_thread():
+        with one_thread():
             got = residual_activations(model, tokens.clone(), layer)
         mistakes = {"flatten batch-major: row b * seq + p is position p of sequence b (reshape, no transpose)":
                     cache[ref.hook_name(layer)].transpose(0, 1).reshape(-1, 8).numpy()}
@@ -131,7 +122,7 @@ def check_fit_probe(fit_probe):
     X_test, y_test = _blobs_on_a_ray(1)
     case = {"X": "120 points in 3 classes at distances 1, 2, 3 along the first axis", "n_classes": 3,
             "steps": 100}
-    with _one_thread():
+    with one_thread():
         answer = fit_probe(X, y, 3, steps=100)
     W, b = _probe_parameters(answer, case=case, d=2, n_classes=3)
     accuracy = _accuracy(W, b, X_test, y_test)
@@ -242,7 +233,7 @@ def check_fit_low_rank_probe(fit_low_rank_probe):
     X_test, y_test = _signal_off_axis(1)
     case = {"X": "150 points in 6-D; the classes differ only along (0, 0, 0, 0, 1, 1)/√2", "n_classes": 3,
             "rank": 1, "steps": 100}
-    with _one_thread():
+    with one_thread():
         answer = fit_low_rank_probe(X, y, 3, 1, steps=100)
     W, b = _probe_parameters(answer, case=case, d=6, n_classes=3)
     singular = np.linalg.svd(W, compute_uv=False)
@@ -265,7 +256,7 @@ def check_ablate_direction(ablate_direction):
              (torch.randn(6, 4, generator=generator), torch.tensor([0.0, 1.0, 0.0, 0.0]))]      # a unit vector
     for acts, direction in cases:
         case = {"acts": acts, "direction": direction}
-        with _one_thread():
+        with one_thread():
             got = ablate_direction(acts.clone(), direction.clone())
         expected = ref.ablate_direction(acts, direction).numpy()
         array = as_array(got, case=case, what="the ablated activations")

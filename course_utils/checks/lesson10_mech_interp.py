@@ -163,17 +163,6 @@ def check_normalised_metric(normalised_metric):
 
 # --- checks that run the shipped induction model --------------------------------------------------
 
-def _one_thread(checker):
-    """Run a model-based checker with one torch thread (tiny matrices: faster, and fair to a busy laptop)."""
-    @functools.wraps(checker)
-    def run(function):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return checker(function)
-        finally:
-            torch.set_num_threads(threads)
-    return run
 
 
 @functools.lru_cache(maxsize=1)
@@ -201,7 +190,6 @@ def _as_grid(got, shape, case, what):
 
 @exercise("10.residual_patching", points=2, reference=ref.residual_patching,
           title="activation patching over the residual stream (layer × position)")
-@_one_thread
 def check_residual_patching(residual_patching):
     model = _model()
     clean, corrupted, metric, case = _patching_case(0, 1)
@@ -227,7 +215,6 @@ def check_residual_patching(residual_patching):
 
 @exercise("10.head_patching", points=2, reference=ref.head_patching,
           title="activation patching of each head's output")
-@_one_thread
 def check_head_patching(head_patching):
     model = _model()
     clean, corrupted, metric, case = _patching_case(1, 2)
@@ -290,7 +277,6 @@ def _path_patch_queries(model, clean, corrupted, sender, receivers, metric):
 
 @exercise("10.path_patch_keys", points=3, reference=ref.path_patch_keys,
           title="path patching from a layer-0 head to the keys of layer-1 heads")
-@_one_thread
 def check_path_patch_keys(path_patch_keys):
     model = _model()
     clean, corrupted, metric, case = _patching_case(0, 1)
@@ -315,7 +301,6 @@ def check_path_patch_keys(path_patch_keys):
 
 @exercise("10.attribution_patching_residual", points=2, reference=ref.attribution_patching_residual,
           title="attribution patching: a gradient estimate of residual patching")
-@_one_thread
 def check_attribution_patching_residual(attribution_patching_residual):
     model = _model()
     clean, corrupted, metric, case = _patching_case(0, 1)

@@ -1,9 +1,9 @@
 """The gradebook CSV (rewritten atomically as rows finish) and the per-student feedback files."""
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
+
+from ..atomic import write_text_atomically
 
 FIXED_FIRST = ["student", "lesson"]
 FIXED_LAST = ["total", "max", "status", "seconds", "notes", "submission", "sha256"]
@@ -32,16 +32,7 @@ def write(path, rows):
     writer.writeheader()
     for row in sorted(rows, key=lambda r: (r.get("lesson", ""), r.get("student", ""), r.get("submission", ""))):
         writer.writerow(row)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            stream.write(buffer.getvalue())
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, buffer.getvalue())
 
 
 STATUS_WORDS = {

@@ -1,0 +1,31 @@
+"""One compute thread for torch and numpy's BLAS.
+
+The course's models and matrices are tiny: splitting their work across threads
+costs more in hand-offs than it saves, and on a busy 2-core laptop (or a test
+runner with two workers) it makes small operations many times slower.
+"""
+import contextlib
+
+
+def use_one_thread():
+    """From now on, torch and BLAS use one thread (a lesson's kernel calls this once)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run the enclosed code on one thread, then restore the previous settings."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(before)
