@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 from course_utils.checking import run_check  # noqa: E402
 from course_utils.exercises import all_exercises  # noqa: E402
-from course_utils.notebook import use_one_thread  # noqa: E402
+from course_utils.threads import use_one_thread  # noqa: E402
 
 BUDGET_SECONDS = 1.0
 
