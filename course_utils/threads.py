@@ -5,6 +5,7 @@ costs more in hand-offs than it saves, and on a busy 2-core laptop (or a test
 runner with two workers) it makes small operations many times slower.
 """
 import contextlib
+import sys
 
 
 def use_one_thread():
@@ -18,14 +19,19 @@ def use_one_thread():
 
 @contextlib.contextmanager
 def one_thread():
-    """Run the enclosed code on one thread, then restore the previous settings."""
-    import torch
-    from threadpoolctl import threadpool_limits
+    """Run the enclosed code on one torch thread, then restore the setting.
 
+    Only when torch is already loaded: importing it here would make every check of a
+    torch-free lesson pay for it (and the grader refuses library loading mid-check).
+    BLAS threads are set once per process by :func:`use_one_thread`.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1):
-            yield
+        yield
     finally:
         torch.set_num_threads(before)

@@ -3,10 +3,8 @@
 Wherever a measure has a known property (invariance to a class of transforms, symmetry, a value of 1 on
 identical inputs), the checker tests that property on random inputs as well as comparing with the reference.
 """
-import functools
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ..checking import CheckFailure, as_array, as_float, expect_close, expect_equal, expect_true
 from ..exercises import exercise
@@ -18,14 +16,6 @@ LESSON = LessonInfo("09", "comparing_representations", "Comparing representation
                     "correspondence across seeds")
 
 
-def _one_blas_thread(checker):
-    """Run a checker with one BLAS thread: its matrices are tiny, and on a busy 2-core machine several BLAS
-    threads fighting over the cores make small SVDs a hundred times slower."""
-    @functools.wraps(checker)
-    def run(function):
-        with threadpool_limits(limits=1):
-            return checker(function)
-    return run
 
 
 def _data(seed, n, p, mean_shift=True):
@@ -68,7 +58,6 @@ def _unit_columns(X):
 
 # ---------------------------------------------------------------------------------------------------------
 @exercise("09.whiten", points=1, reference=ref.whiten, title="centre and whiten a representation")
-@_one_blas_thread
 def check_whiten(whiten):
     for seed, (n, p) in enumerate([(30, 4), (50, 6), (20, 3)]):
         X = _data(seed, n, p)
@@ -92,7 +81,6 @@ def check_whiten(whiten):
 
 # ---------------------------------------------------------------------------------------------------------
 @exercise("09.cca", points=2, reference=ref.cca, title="canonical correlations by whitening and an SVD")
-@_one_blas_thread
 def check_cca(cca):
     rng = np.random.default_rng(7)
     for seed, (n, p, q) in enumerate([(40, 4, 3), (60, 3, 5), (80, 6, 6)]):
@@ -163,7 +151,6 @@ def _low_rank(seed, n, p, rank, noise):
 
 
 @exercise("09.svcca", points=2, reference=ref.svcca, title="SVCCA: keep 99% of the variance, then CCA")
-@_one_blas_thread
 def check_svcca(svcca):
     cases = [(0, 60, 12, 10, 3, 0.99), (1, 80, 15, 8, 5, 0.99), (2, 70, 10, 14, 4, 0.9), (3, 50, 8, 8, 2, 0.5)]
     for seed, n, p, q, rank, keep in cases:
@@ -204,7 +191,6 @@ def _pwcca_weighted_by(X, Y, side, absolute=True):
 
 
 @exercise("09.pwcca", points=2, reference=ref.pwcca, title="PWCCA: projection-weighted canonical correlations")
-@_one_blas_thread
 def check_pwcca(pwcca):
     for seed, (n, p, q) in enumerate([(60, 5, 4), (80, 4, 6), (50, 6, 6)]):
         X, Y = _pair(20 + seed, n, p, q, shared=2)
@@ -232,7 +218,6 @@ WHITENED_CKA_HINT = ("CKA is not invariant to every invertible map: did you whit
 
 
 @exercise("09.linear_cka", points=1, reference=ref.linear_cka, title="linear CKA in the feature form")
-@_one_blas_thread
 def check_linear_cka(linear_cka):
     rng = np.random.default_rng(5)
     for seed, (n, p, q) in enumerate([(40, 5, 3), (30, 4, 6), (60, 8, 8)]):
@@ -274,7 +259,6 @@ def check_linear_cka(linear_cka):
 
 # ---------------------------------------------------------------------------------------------------------
 @exercise("09.cka_gram", points=2, reference=ref.cka_gram, title="CKA from Gram matrices (the HSIC form)")
-@_one_blas_thread
 def check_cka_gram(cka_gram):
     for seed, (n, p, q, kind) in enumerate([(20, 4, 3, "linear"), (25, 5, 5, "rbf"), (15, 3, 6, "linear")]):
         X, Y = _pair(60 + seed, n, p, q)
@@ -309,7 +293,6 @@ def _rbf_with_sigma(X, sigma):
 
 
 @exercise("09.rbf_gram", points=2, reference=ref.rbf_gram, title="an RBF Gram matrix with a median-distance bandwidth")
-@_one_blas_thread
 def check_rbf_gram(rbf_gram):
     for seed, (n, p, fraction) in enumerate([(12, 3, 1.0), (10, 4, 0.5), (15, 2, 2.0)]):
         rng = np.random.default_rng(80 + seed)
@@ -351,7 +334,6 @@ def _debiased_variant(K, L, **kwargs):
 
 
 @exercise("09.debiased_cka", points=2, reference=ref.debiased_cka, title="debiased CKA from the unbiased HSIC")
-@_one_blas_thread
 def check_debiased_cka(debiased_cka):
     for seed, (n, p, q, kind) in enumerate([(20, 6, 5, "linear"), (30, 10, 8, "rbf"), (16, 4, 4, "linear")]):
         X, Y = _pair(90 + seed, n, p, q, shared=2)
@@ -409,7 +391,6 @@ _PROPERTY_HINTS = {
 
 @exercise("09.invariance_report", points=2, reference=ref.invariance_report,
           title="test a similarity measure's invariances on random transforms")
-@_one_blas_thread
 def check_invariance_report(invariance_report):
     X, Y = _pair(123, 50, 5, 4)
     for name, (similarity, truth) in SIMILARITY_PROFILES.items():
