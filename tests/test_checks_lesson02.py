@@ -1,5 +1,4 @@
 """Checker contract for lesson 02: the reference passes, the stub is not attempted, mistakes fail."""
-import time
 
 import numpy as np
 
@@ -330,14 +329,6 @@ test_reference_passes, test_stub_is_not_attempted, test_mutant_fails = contract_
 
 def test_every_lesson02_exercise_has_mutants():
     assert {e.id for e in exercises.for_lesson("02")} == set(MUTANTS)
-
-
-def test_checks_answer_quickly():
-    for exercise in exercises.for_lesson("02"):
-        start = time.perf_counter()
-        verdict = run_check(exercise, exercise.reference)
-        assert verdict.status == PASSED
-        assert time.perf_counter() - start < 1.0, exercise.id
 
 
 def test_checkers_accept_plain_lists_and_torch_style_answers():

@@ -1,6 +1,5 @@
 """Checker contract for lesson 05: the reference passes, the stub is not attempted, mistakes fail."""
 import math
-import time
 
 import numpy as np
 import torch
@@ -340,13 +339,6 @@ MUTANTS = {
 }
 
 test_reference_passes, test_stub_is_not_attempted, test_mutant_fails = contract_tests(MUTANTS)
-
-
-def test_every_check_is_fast():
-    for exercise in exercises.for_lesson("05"):
-        start = time.perf_counter()
-        run_check(exercise, exercise.reference)
-        assert time.perf_counter() - start < 1.0, exercise.id
 
 
 def test_wrong_types_get_a_sentence():

@@ -1,6 +1,5 @@
 """Unit tests for the story corpus, the tokenizers, the TinyGPT model and its shipped checkpoint."""
 import json
-import time
 
 import pytest
 import torch
@@ -156,12 +155,10 @@ def test_checkpoint_metadata_hash_and_size():
     assert all_recipes()["tinygpt"].metric == "validation_loss"
 
 
-def test_checkpoint_loads_fast_and_reproduces_its_validation_loss():
+def test_checkpoint_reproduces_its_validation_loss():
     from course_utils.train.tinygpt import encoded_corpus, validation_loss
 
-    start = time.perf_counter()
     model, tokenizer, info = load_tinygpt()
-    assert time.perf_counter() - start < 2.0
     loss = validation_loss(model, encoded_corpus("validation", tokenizer))
     assert abs(loss - info["validation_loss"]) < 1e-3
 
