@@ -47,7 +47,7 @@ def main():
     from course_utils.checking.runner import LearnerFunction
     from course_utils.checking.verdict import PASSED
     from course_utils.grading import tamper
-    from course_utils.grading.hidden_cases import run_hidden
+    from course_utils.grading.hidden_cases import prepare_hidden, score_hidden
 
     import importlib
     lessons = {eid.split(".")[0] for eid in job["exercises"]}
@@ -76,11 +76,14 @@ def main():
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)  # one BLAS thread, as in a lesson's kernel; loads BLAS info before the guard is on
+    hidden_cases = {}
     for exercise in wanted:
         # A warm-up on the reference lets libraries do their lazy work (loading shared libraries,
         # building functions, wrapping torch.manual_seed) before the guard and the snapshot, so
-        # that later it can only be the student's code that changes anything.
+        # that later it can only be the student's code that changes anything. The hidden cases'
+        # answers are computed now too, before any student code exists.
         run_check(exercise, exercise.reference)
+        hidden_cases[exercise.id] = prepare_hidden(exercise.id, exercise.reference, job["seed"])
     guard = _install_guard(results_path)
     snapshot = Snapshot(exercises._REGISTRY)
     threads, tracer, profiler = _active_count(), _gettrace(), _getprofile()
@@ -131,8 +134,8 @@ def main():
                 verdict = run_check(exercise, function)
                 run, failed = 0, 0
                 if verdict.status == PASSED:
-                    run, failed = run_hidden(exercise.id, LearnerFunction(function, exercise.name),
-                                             exercise.reference, job["seed"])
+                    run, failed = score_hidden(exercise.id, hidden_cases[exercise.id],
+                                               LearnerFunction(function, exercise.name))
             except BaseException as error:  # noqa: BLE001 - SystemExit from a student must not end grading
                 verdict, run, failed = None, 0, 0
                 problem = f"{type(error).__name__} escaped the checker"

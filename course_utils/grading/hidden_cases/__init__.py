@@ -1,0 +1,91 @@
+"""Extra cases drawn at grading time, beyond the public ones a learner sees in the notebook.
+
+A generator takes a ``numpy.random.Generator`` (seeded with a number chosen
+when grading starts) and returns a list of ``(args, kwargs)``; the grader calls
+the learner's function and the exercise's reference on each and compares the
+results with :data:`COMPARE` (default: element-wise within 1e-6). A learner who
+hard-codes the public cases' answers passes the public checker and fails here.
+
+Each lesson registers its generators in its own module of this package
+(``lessonNN.py``) with ``@hidden("NN.name")``; every graded exercise has one
+(``tests/test_hidden_cases.py`` asserts it). The grader reports how many
+hidden cases ran and how many failed, never their inputs.
+"""
+import copy
+
+import numpy as np
+
+from ...checking import CheckFailure, as_array, expect_close, expect_equal
+
+GENERATORS = {}
+COMPARE = {}
+CASES_PER_EXERCISE = 8
+
+
+def hidden(exercise_id, compare=None):
+    def register(generator):
+        GENERATORS[exercise_id] = generator
+        if compare is not None:
+            COMPARE[exercise_id] = compare
+        return generator
+
+    return register
+
+
+def close_results(got, want):
+    """The default comparison: numbers and arrays within 1e-6 (relative), tuples and lists item by item."""
+    if isinstance(want, (tuple, list)) and not isinstance(want, np.ndarray):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            raise CheckFailure("the result has the wrong structure")
+        for g, w in zip(got, want):
+            close_results(g, w)
+        return
+    expect_close(got, want, rtol=1e-6, atol=1e-9)
+
+
+def equal_int_lists(got, want):
+    expect_equal([int(v) for v in as_array(got)], [int(v) for v in want])
+
+
+def prepare_hidden(exercise_id, reference, seed, count=CASES_PER_EXERCISE):
+    """``[(args, kwargs, expected)]``: the cases drawn with ``seed`` and the reference's answers.
+
+    The grader calls this before any student code runs, so the expected
+    answers cannot be influenced by the submission (and the reference's lazy
+    imports happen outside the tamper guard). ``[]`` without a generator.
+    """
+    generator = GENERATORS.get(exercise_id)
+    if generator is None:
+        return []
+    rng = np.random.default_rng([seed, sum(map(ord, exercise_id))])
+    return [(args, kwargs, reference(*copy.deepcopy(args), **copy.deepcopy(kwargs)))
+            for args, kwargs in generator(rng)[:count]]
+
+
+def score_hidden(exercise_id, prepared, learner):
+    """``(cases run, cases failed)`` for the learner's (wrapped) function on prepared cases."""
+    compare = COMPARE.get(exercise_id, close_results)
+    failed = 0
+    for args, kwargs, expected in prepared:
+        try:
+            compare(learner(*args, **kwargs), expected)
+        except Exception:  # noqa: BLE001 - a CheckFailure or a bad value in a comparison: a failed case
+            failed += 1
+    return len(prepared), failed
+
+
+def run_hidden(exercise_id, learner, reference, seed, count=CASES_PER_EXERCISE):
+    """(cases run, cases failed) for the learner's (wrapped) function; (0, 0) without a generator."""
+    return score_hidden(exercise_id, prepare_hidden(exercise_id, reference, seed, count), learner)
+
+
+def _load_lessons():
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("lesson"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_load_lessons()
