@@ -85,6 +85,23 @@ def acdc_recomputes(edges, score, tau):
     return kept
 
 
+def lookback_k_composition(prev_heads, lookup_heads):
+    edges = ref.lookback_circuit(prev_heads, lookup_heads)
+    return {(s, r[:-2] + ".k") if s in prev_heads and r.endswith(".v") else (s, r) for s, r in edges}
+
+
+def lookback_with_positional_edges(prev_heads, lookup_heads):
+    return ref.lookback_circuit(prev_heads, lookup_heads) | {("embed", f"{h}.q") for h in prev_heads}
+
+
+def lookback_values_from_embed(prev_heads, lookup_heads):
+    return ref.lookback_circuit(prev_heads, lookup_heads) | {("embed", f"{h}.v") for h in lookup_heads}
+
+
+def lookback_first_prev_head_only(prev_heads, lookup_heads):
+    return ref.lookback_circuit(prev_heads[:1], lookup_heads)
+
+
 MUTANTS = {
     "11.kl_divergence": [
         (kl_reversed, "other way round"),
@@ -108,6 +125,13 @@ MUTANTS = {
         (lambda found, truth: ref.precision_recall(found, truth)[::-1], "swapped"),
         (lambda found, truth: (len(found & truth), len(found & truth)), "fractions"),
         lambda found, truth: (len(found & truth) / max(len(found), 1), len(found & truth) / max(len(found), 1)),
+    ],
+    "11.lookback_circuit": [
+        (lookback_k_composition, "MOVES"),
+        (lookback_values_from_embed, "PREVIOUS token"),
+        (lookback_first_prev_head_only, "token identities"),
+        lookback_with_positional_edges,
+        (lambda prev_heads, lookup_heads: sorted(ref.lookback_circuit(prev_heads, lookup_heads))[1:], "token identities"),
     ],
     "11.roc_points": [
         (lambda found_sets, truth, all_edges: [p[::-1] for p in ref.roc_points(found_sets, truth, all_edges)],

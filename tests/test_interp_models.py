@@ -5,6 +5,7 @@ import torch
 
 from course_utils import checkpoints
 from course_utils.data.induction_tasks import induction_patching_pair, repeated_random_tokens, repeated_segment_batch
+from course_utils.data.lookback_tasks import lookback_batch, lookback_patching_pair
 from course_utils.models.attn_only import build_attn_only, load_attn_only, plain_attn_only
 from course_utils.reference import lesson10_mech_interp as ref
 
@@ -94,3 +95,42 @@ def test_graph_model_and_acdc_recover_the_induction_circuit(model):
         truth |= {("L0H1", f"L1H{head}.k"), ("embed", f"L1H{head}.q"), ("embed", f"L1H{head}.v"),
                   (f"L1H{head}", "logits")}
     assert acdc_ref.acdc(graph.edges, score, 0.1) == truth
+
+
+def test_lookback_batch_answers_are_the_token_before_the_earlier_copy():
+    tokens, answers, match_pos = lookback_batch(32, 12, 20, np.random.default_rng(0))
+    for row, answer, match in zip(tokens.tolist(), answers.tolist(), match_pos.tolist()):
+        assert 1 <= match <= 10 and row[-1] == row[match] and answer == row[match - 1]
+        assert len(set(row[:-1])) == 11            # distinct apart from the repeat: the answer is unambiguous
+    with pytest.raises(ValueError, match="distinct"):
+        lookback_batch(2, 12, 8, np.random.default_rng(0))
+
+
+def test_lookback_patching_pair_keeps_positions_and_changes_tokens():
+    clean, corrupted, answers, match_pos = lookback_patching_pair(8, 12, 30, seed=1)
+    rows = torch.arange(8)
+    assert torch.equal(clean[rows, -1], clean[rows, match_pos])
+    assert torch.equal(corrupted[rows, -1], corrupted[rows, match_pos])
+    assert torch.equal(answers, clean[rows, match_pos - 1]) and not torch.equal(clean, corrupted)
+
+
+def test_shipped_lookback_model_composes_through_values():
+    from course_utils.reference import lesson11_circuit_discovery as acdc_ref
+
+    torch.set_num_threads(1)
+    model, info = load_attn_only("lookback_2l")
+    assert info["bytes"] < checkpoints.MAX_BYTES and info["accuracy"] > 0.99
+    tokens, answers, match_pos = lookback_batch(64, 24, 64, np.random.default_rng(5))
+    logits, cache = model.run_with_cache(tokens)
+    assert (logits[:, -1].argmax(-1) == answers).float().mean() > 0.99
+    assert ref.previous_token_score(cache["blocks.0.attn.hook_pattern"]).max() > 0.5
+    assert cache["blocks.1.attn.hook_pattern"][torch.arange(64), :, -1, match_pos].mean(0).max() > 0.9
+    clean, corrupted, _, _ = lookback_patching_pair(16, 24, 64, seed=11)
+    graph = acdc_ref.GraphModel(model, clean, corrupted)
+
+    def score(kept):
+        return acdc_ref.kl_divergence(graph.clean_logits[:, -1:], graph.logits(kept)[:, -1:])
+
+    found = acdc_ref.acdc(graph.edges, score, 0.1)
+    between = [r for s, r in found if s.startswith("L0") and r.startswith("L1")]
+    assert between and all(r.endswith(".v") for r in between)

@@ -11,7 +11,7 @@ from ..reference import lesson11_circuit_discovery as ref
 
 LESSON = LessonInfo("11", "circuit_discovery", "Circuit discovery", 75,
                     "the computational graph of a transformer, ACDC, a threshold sweep, precision, recall and ROC "
-                    "against the known induction circuit, an attribution-patching baseline")
+                    "against two known circuits (induction and look-back), an attribution-patching baseline")
 
 
 @exercise("11.kl_divergence", points=1, reference=ref.kl_divergence, title="KL divergence between two output distributions")
@@ -166,3 +166,50 @@ def check_roc_points(roc_points):
                  hint="FPR = |found − truth| / |all − truth|, TPR = |found ∩ truth| / |truth|")
     expect_true(all(itertools.starmap(lambda x, y: 0 <= x <= 1 and 0 <= y <= 1, got.tolist())),
                 "rates must lie between 0 and 1.", case=case)
+
+
+def _lookback_mistakes(prev_heads, lookup_heads):
+    """Circuits a learner might write instead, each with the sentence that explains it."""
+    want = ref.lookback_circuit(prev_heads, lookup_heads)
+    into_values = {(prev, f"{head}.v") for prev in prev_heads for head in lookup_heads}
+    k_composition = (want - into_values) | {(prev, f"{head}.k") for prev in prev_heads for head in lookup_heads}
+    positional = want | {("embed", f"{h}.{part}") for h in prev_heads for part in "qk"}
+    induction_value = want | {("embed", f"{h}.v") for h in lookup_heads}
+    return {
+        "this is induction's circuit (K-composition): here the previous-token head's output is what the look-up "
+        "head MOVES, so it enters the look-up head's value, and the key is the token itself": k_composition,
+        "a previous-token head attends by POSITION, which this corruption does not change: its query and key edges "
+        "carry nothing": positional,
+        "the look-up head's value must carry the PREVIOUS token, which only the previous-token heads provide; "
+        "embed at the matched position is the current token itself": induction_value,
+        "the previous-token heads must read the token they copy: include embed → each one's value":
+        want - {("embed", f"{h}.v") for h in prev_heads},
+        "the look-up head matches token against token: both its query and its key read embed":
+        want - {("embed", f"{h}.k") for h in lookup_heads},
+        "the look-up heads write the answer: include each one's edge to the logits":
+        want - {(h, "logits") for h in lookup_heads},
+    }
+
+
+@exercise("11.lookback_circuit", points=2, reference=ref.lookback_circuit,
+          title="the look-back task's known circuit")
+def check_lookback_circuit(lookback_circuit):
+    for prev_heads, lookup_heads in ((["L0H1"], ["L1H2"]), (["L0H0", "L0H3"], ["L1H1", "L1H2", "L1H3"]),
+                                     (["L0H2"], ["L1H0", "L1H1"])):
+        case = {"prev_heads": prev_heads, "lookup_heads": lookup_heads}
+        got = lookback_circuit(list(prev_heads), list(lookup_heads))
+        try:
+            got = {tuple(edge) for edge in got}
+        except TypeError:
+            raise CheckFailure("lookback_circuit should return a set of (sender, receiver) pairs.", case=case,
+                               got=got, show_values=False) from None
+        want = ref.lookback_circuit(prev_heads, lookup_heads)
+        if got == want:
+            continue
+        hint = next((sentence for sentence, wrong in _lookback_mistakes(prev_heads, lookup_heads).items()
+                     if got == wrong), None)
+        missing, extra = sorted(want - got), sorted(got - want)
+        raise CheckFailure(f"the circuit is wrong: {len(missing)} edges missing (e.g. {missing[:2]}), "
+                           f"{len(extra)} that should not be there (e.g. {extra[:2]}).", case=case,
+                           hint=hint or "follow the token identities: which edges change when the tokens change "
+                                        "but every position keeps its role?", show_values=False)

@@ -132,6 +132,23 @@ def precision_recall(found, truth):
     return (hits / len(found) if found else 1.0), hits / len(truth)
 
 
+def lookback_circuit(prev_heads, lookup_heads):
+    """The look-back task's known circuit, for a corruption that keeps positions and changes tokens.
+
+    Each previous-token head copies the token identity (its value reads
+    ``embed``) and feeds the *value* of each look-up head (V-composition); a
+    look-up head finds the earlier copy by matching its query token to key
+    tokens (both read ``embed``) and writes to the logits. Previous-token heads
+    attend by position, which the corruption leaves unchanged, so their query
+    and key edges are not in the circuit. Returns a set of edges.
+    """
+    edges = {("embed", f"{head}.v") for head in prev_heads}
+    for head in lookup_heads:
+        edges |= {(prev, f"{head}.v") for prev in prev_heads}
+        edges |= {("embed", f"{head}.q"), ("embed", f"{head}.k"), (head, "logits")}
+    return edges
+
+
 def roc_points(found_sets, truth, all_edges):
     """One ``(false positive rate, true positive rate)`` pair per edge set, in the given order.
 
