@@ -5,7 +5,7 @@ import torch
 
 from course_utils import checkpoints
 from course_utils.data.induction_tasks import induction_patching_pair, repeated_random_tokens, repeated_segment_batch
-from course_utils.data.lookback_tasks import lookback_batch, lookback_patching_pair
+from course_utils.data.lookback_tasks import lookback_answer_patching_pair, lookback_batch, lookback_patching_pair
 from course_utils.models.attn_only import build_attn_only, load_attn_only, plain_attn_only
 from course_utils.reference import lesson10_mech_interp as ref
 
@@ -134,3 +134,12 @@ def test_shipped_lookback_model_composes_through_values():
     found = acdc_ref.acdc(graph.edges, score, 0.1)
     between = [r for s, r in found if s.startswith("L0") and r.startswith("L1")]
     assert between and all(r.endswith(".v") for r in between)
+
+
+def test_lookback_answer_patching_pair_changes_only_the_answer():
+    clean, corrupted, query_pos, answers = lookback_answer_patching_pair(6, 12, 30, 5, seed=2)
+    assert query_pos == 11 and (clean != corrupted).sum(1).tolist() == [1] * 6
+    assert torch.equal(clean[:, -1], clean[:, 5]) and torch.equal(answers, clean[:, 4])
+    assert not any(int(corrupted[b, 4]) in clean[b].tolist() for b in range(6))
+    with pytest.raises(ValueError, match="match_pos"):
+        lookback_answer_patching_pair(2, 12, 30, 0)

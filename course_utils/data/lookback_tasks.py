@@ -48,3 +48,26 @@ def lookback_patching_pair(batch, seq_len, vocab, seed=0):
     corrupted = torch.stack([torch.as_tensor(rng.permutation(vocab)[:seq_len]) for _ in range(batch)])
     corrupted[:, -1] = corrupted[torch.arange(batch), match_pos]
     return clean, corrupted, answers, match_pos
+
+
+def lookback_answer_patching_pair(batch, seq_len, vocab, match_pos, seed=0):
+    """Clean and corrupted batches that differ in one token: the answer, at ``match_pos − 1``.
+
+    Every row repeats the token at ``match_pos`` at the end. In ``corrupted``
+    the token before the earlier copy is swapped for one that appears nowhere
+    else in the row, so the model's answer changes. Returns
+    ``(clean, corrupted, query_pos, answers)`` with ``query_pos = seq_len − 1``
+    and ``answers`` the clean run's, as
+    :func:`~course_utils.data.induction_tasks.induction_patching_pair` does.
+    """
+    if not 1 <= match_pos <= seq_len - 2:
+        raise ValueError(f"match_pos must lie in [1, {seq_len - 2}]")
+    rng = np.random.default_rng(seed)
+    rows = np.stack([rng.permutation(vocab)[:seq_len] for _ in range(batch)])   # the last column is spare
+    clean = rows.copy()
+    clean[:, -1] = clean[:, match_pos]
+    corrupted = clean.copy()
+    corrupted[:, match_pos - 1] = rows[:, -1]
+    answers = clean[:, match_pos - 1]
+    as_long = lambda a: torch.as_tensor(a, dtype=torch.long)  # noqa: E731
+    return as_long(clean), as_long(corrupted), seq_len - 1, as_long(answers)

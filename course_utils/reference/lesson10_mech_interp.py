@@ -145,20 +145,26 @@ def path_patch_keys(model, clean_tokens, corrupted_tokens, sender_head, receiver
     the clean input; every other path stays corrupted. Returns ``metric(logits)``
     as a float. Exact here because the residual stream is linear (no layer norm).
     """
+    return path_patch_into(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric, "k")
+
+
+def path_patch_into(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric, part):
+    """:func:`path_patch_keys` for any input of the receivers: ``part`` is "q", "k" or "v"."""
     _, clean_cache = model.run_with_cache(clean_tokens)
     _, corrupted_cache = model.run_with_cache(corrupted_tokens)
     z_name = "blocks.0.attn.hook_z"
     delta_z = clean_cache[z_name][:, :, sender_head] - corrupted_cache[z_name][:, :, sender_head]
     delta_resid = delta_z @ model.W_O[0, sender_head]                               # [batch, pos, d_model]
+    weights = {"q": model.W_Q, "k": model.W_K, "v": model.W_V}[part]
 
-    def patch_keys(k, hook):
-        k = k.clone()
+    def patch(activation, hook):
+        activation = activation.clone()
         for head in receiver_heads:
-            k[:, :, head] = k[:, :, head] + delta_resid @ model.W_K[1, head]
-        return k
+            activation[:, :, head] = activation[:, :, head] + delta_resid @ weights[1, head]
+        return activation
 
     with torch.no_grad():
-        logits = model.run_with_hooks(corrupted_tokens, fwd_hooks=[("blocks.1.attn.hook_k", patch_keys)])
+        logits = model.run_with_hooks(corrupted_tokens, fwd_hooks=[(f"blocks.1.attn.hook_{part}", patch)])
     return float(metric(logits))
 
 
