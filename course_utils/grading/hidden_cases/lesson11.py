@@ -1,0 +1,169 @@
+"""Hidden cases for lesson 11 (circuit discovery with ACDC).
+
+Edges are ``(sender, receiver)`` pairs named as in the notebook (``"embed"``,
+``"L0H1"``, ``"L1H0.k"``, ``"logits"``). ACDC's ``score`` is a
+:class:`_TableScore`, a plain object (it survives ``copy.deepcopy``) whose
+values are multiples of 1/64, so every sum and difference ACDC forms is exact
+and no threshold comparison can tip either way with rounding.
+"""
+import numpy as np
+
+from ...checking import CheckFailure, as_array, expect_close, expect_equal
+from . import CASES_PER_EXERCISE, hidden
+
+
+def _seed(rng):
+    return int(rng.integers(0, 2**31 - 1))
+
+
+def _edges(n_layers, n_heads):
+    """The notebook's graph, in its processing order (the cases only need valid, ordered edges)."""
+    edges = []
+    receivers = ["logits"] + [f"L{layer}H{head}.{part}" for layer in reversed(range(n_layers))
+                              for head in range(n_heads) for part in "qkv"]
+    for receiver in receivers:
+        top = n_layers if receiver == "logits" else int(receiver[1:receiver.index("H")])
+        senders = [f"L{layer}H{head}" for layer in reversed(range(top)) for head in range(n_heads)] + ["embed"]
+        edges.extend((sender, receiver) for sender in senders)
+    return edges
+
+
+# --- the graph and the KL divergence -----------------------------------------------------------------
+
+def _edge_list_compare(got, want):
+    if not isinstance(got, (list, tuple)):
+        raise CheckFailure("graph_edges should return a list of (sender, receiver) pairs")
+    expect_equal([tuple(edge) for edge in got], [tuple(edge) for edge in want])
+
+
+@hidden("11.graph_edges", compare=_edge_list_compare)
+def _graph_edges(rng):
+    public = {(2, 4), (1, 2), (3, 2)}
+    sizes = [(layers, heads) for layers in range(1, 5) for heads in range(1, 5) if (layers, heads) not in public]
+    picked = rng.choice(len(sizes), size=CASES_PER_EXERCISE, replace=False)
+    return [(sizes[int(i)], {}) for i in picked]
+
+
+def _kl_compare(got, want):
+    expect_close(as_array(got, shape=()), want, rtol=1e-4, atol=1e-6)
+
+
+@hidden("11.kl_divergence", compare=_kl_compare)
+def _kl_divergence(rng):
+    import torch
+
+    cases = []
+    for _ in range(CASES_PER_EXERCISE):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(2, 9)))
+        generator = torch.Generator().manual_seed(_seed(rng))
+        clean = torch.randn(*shape, generator=generator) * float(rng.uniform(0.5, 3.0))
+        # a circuit close to the model (small KL) or far from it (large KL)
+        circuit = clean + torch.randn(*shape, generator=generator) * float(rng.choice([0.3, 1.0, 3.0]))
+        cases.append(((clean, circuit), {}))
+    return cases
+
+
+# --- ACDC ------------------------------------------------------------------------------------------
+
+class _TableScore:
+    """``score(kept)``: the summed weights of the edges missing from ``kept``, plus a penalty for each group of
+    edges that are ALL missing (the group's edges back each other up, so removing one alone is cheap and the
+    order of removals matters). Weights and penalties are multiples of 1/64: sums are exact."""
+
+    def __init__(self, edges, weights, groups):
+        self.edges, self.weights, self.groups = list(edges), dict(weights), [(tuple(g), p) for g, p in groups]
+
+    def __call__(self, kept):
+        kept = {tuple(edge) for edge in kept}
+        total = sum(self.weights[edge] for edge in self.edges if edge not in kept)
+        total += sum(penalty for group, penalty in self.groups if not any(edge in kept for edge in group))
+        return float(total)
+
+
+def _kept_compare(got, want):
+    if got is None or isinstance(got, (str, bytes)) or not hasattr(got, "__iter__"):
+        raise CheckFailure("acdc should return the set of kept edges")
+    got = sorted(tuple(edge) for edge in got)
+    if len(set(got)) != len(got):
+        raise CheckFailure("an edge is kept twice")
+    expect_equal(got, sorted(tuple(edge) for edge in want))
+
+
+@hidden("11.acdc", compare=_kept_compare)
+def _acdc(rng):
+    cases = []
+    for _ in range(CASES_PER_EXERCISE):
+        sizes = [(1, 2), (1, 3), (2, 1), (2, 2)]
+        edges = _edges(*sizes[int(rng.integers(0, len(sizes)))])
+        tau_64 = int(rng.integers(2, 14))                   # tau = (tau_64 + 1/2) / 64: never equal to a difference
+        weights = {}
+        for edge in edges:
+            important = rng.random() < 0.3
+            weights[edge] = int(rng.integers(8, 41) if important else rng.integers(0, 4)) / 64
+        # groups of individually cheap edges that back each other up: which one ACDC keeps depends on the order
+        groups = []
+        for _ in range(int(rng.integers(2, 5))):
+            members = [edges[int(i)] for i in rng.choice(len(edges), size=int(rng.integers(2, 4)), replace=False)]
+            for edge in members:
+                weights[edge] = int(rng.integers(0, 2)) / 64
+            groups.append((members, int(rng.integers(tau_64 + 2, 41)) / 64))
+        cases.append(((edges, _TableScore(edges, weights, groups), (tau_64 + 0.5) / 64), {}))
+    return cases
+
+
+# --- precision, recall and ROC points ----------------------------------------------------------------
+
+def _universe(rng):
+    sizes = [(1, 2), (1, 3), (2, 1), (2, 2)]
+    return _edges(*sizes[int(rng.integers(0, len(sizes)))])
+
+
+def _subset(rng, edges, probability):
+    return {edge for edge in edges if rng.random() < probability}
+
+
+def _truth(rng, edges):
+    """A true circuit: at least one edge, and at least one edge outside it."""
+    truth = _subset(rng, edges, float(rng.uniform(0.1, 0.5)))
+    truth.add(edges[int(rng.integers(0, len(edges)))])
+    if len(truth) == len(edges):
+        truth.discard(edges[0])
+    return truth
+
+
+def _pair_compare(got, want):
+    expect_close(as_array(got, shape=(2,)), np.asarray(want, dtype=float), rtol=1e-5, atol=1e-8)
+
+
+@hidden("11.precision_recall", compare=_pair_compare)
+def _precision_recall(rng):
+    cases = []
+    for index in range(CASES_PER_EXERCISE):
+        edges = _universe(rng)
+        truth = _truth(rng, edges)
+        # mostly random guesses; one empty and one that mixes true edges with a few false ones
+        if index == 0:
+            found = set()
+        elif index == 1:
+            found = _subset(rng, sorted(truth), 0.7) | _subset(rng, edges, 0.15)
+        else:
+            found = _subset(rng, edges, float(rng.uniform(0.05, 0.9)))
+        cases.append(((found, truth), {}))
+    order = rng.permutation(len(cases))
+    return [cases[int(i)] for i in order]
+
+
+def _roc_compare(got, want):
+    want = np.asarray(want, dtype=float).reshape(-1, 2)
+    expect_close(as_array(got, shape=want.shape), want, rtol=1e-5, atol=1e-8)
+
+
+@hidden("11.roc_points", compare=_roc_compare)
+def _roc_points(rng):
+    cases = []
+    for _ in range(CASES_PER_EXERCISE):
+        edges = _universe(rng)
+        truth = _truth(rng, edges)
+        found_sets = [_subset(rng, edges, float(p)) for p in np.sort(rng.uniform(0, 1, int(rng.integers(1, 6))))]
+        cases.append(((found_sets, truth, list(edges)), {}))
+    return cases
