@@ -9,8 +9,10 @@ import pytest
 from course_utils import exercises
 from course_utils.checking import LearnerFunction
 from course_utils.grading.hidden_cases import GENERATORS, prepare_hidden, run_hidden, score_hidden
+from course_utils.threads import use_one_thread
 
 exercises.load_all()
+use_one_thread()  # as in the grader and every lesson kernel: tiny cases, and sklearn's OpenMP beside torch's
 ALL_IDS = sorted(e.id for e in exercises.all_exercises())
 
 

@@ -16,6 +16,7 @@ import copy
 import numpy as np
 
 from ...checking import CheckFailure, as_array, expect_close, expect_equal
+from ...threads import one_thread
 
 GENERATORS = {}
 COMPARE = {}
@@ -58,19 +59,21 @@ def prepare_hidden(exercise_id, reference, seed, count=CASES_PER_EXERCISE):
     if generator is None:
         return []
     rng = np.random.default_rng([seed, sum(map(ord, exercise_id))])
-    return [(args, kwargs, reference(*copy.deepcopy(args), **copy.deepcopy(kwargs)))
-            for args, kwargs in generator(rng)[:count]]
+    cases = generator(rng)[:count]
+    with one_thread():  # after the generator, which may be the first to import torch
+        return [(args, kwargs, reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))) for args, kwargs in cases]
 
 
 def score_hidden(exercise_id, prepared, learner):
     """``(cases run, cases failed)`` for the learner's (wrapped) function on prepared cases."""
     compare = COMPARE.get(exercise_id, close_results)
     failed = 0
-    for args, kwargs, expected in prepared:
-        try:
-            compare(learner(*args, **kwargs), expected)
-        except Exception:  # noqa: BLE001 - a CheckFailure or a bad value in a comparison: a failed case
-            failed += 1
+    with one_thread():
+        for args, kwargs, expected in prepared:
+            try:
+                compare(learner(*args, **kwargs), expected)
+            except Exception:  # noqa: BLE001 - a CheckFailure or a bad value in a comparison: a failed case
+                failed += 1
     return len(prepared), failed
 
 
