@@ -111,6 +111,30 @@ def _acdc(rng):
     return cases
 
 
+# --- the look-back circuit ---------------------------------------------------------------------------
+
+def _edge_set_compare(got, want):
+    if got is None or isinstance(got, (str, bytes)) or not hasattr(got, "__iter__"):
+        raise CheckFailure("lookback_circuit should return a set of (sender, receiver) pairs")
+    got = [tuple(edge) for edge in got]
+    expect_equal(sorted(set(got)), sorted(tuple(edge) for edge in want))
+
+
+@hidden("11.lookback_circuit", compare=_edge_set_compare)
+def _lookback_circuit(rng):
+    public = {(("L0H1",), ("L1H2",)), (("L0H0", "L0H3"), ("L1H1", "L1H2", "L1H3")), (("L0H2",), ("L1H0", "L1H1"))}
+    cases, seen = [], set(public)
+    while len(cases) < CASES_PER_EXERCISE:
+        n_heads = int(rng.integers(2, 7))
+        prev = [f"L0H{int(h)}" for h in rng.choice(n_heads, size=int(rng.integers(1, n_heads + 1)), replace=False)]
+        lookup = [f"L1H{int(h)}" for h in rng.choice(n_heads, size=int(rng.integers(1, n_heads + 1)), replace=False)]
+        key = (tuple(sorted(prev)), tuple(sorted(lookup)))
+        if key not in seen:             # distinct circuits, none of them the notebook's
+            seen.add(key)
+            cases.append(((prev, lookup), {}))
+    return cases
+
+
 # --- precision, recall and ROC points ----------------------------------------------------------------
 
 def _universe(rng):
