@@ -68,11 +68,24 @@ def load_all():
         importlib.import_module(module_name)
 
 
+def lesson_module(lesson):
+    """The checks module of lesson ``"NN"`` (imported), or None when there is none.
+
+    Loading one lesson's checks, not all, keeps a lesson's kernel from importing
+    the libraries of every later lesson (torch, scikit-learn, ...): seconds per
+    kernel, which a grading batch pays once per submission.
+    """
+    for module_name in check_modules():
+        if module_name.rsplit(".", 1)[-1].startswith(f"lesson{lesson}_"):
+            return importlib.import_module(module_name)
+    return None
+
+
 def get(exercise_id):
     """The exercise with this id, or a KeyError that lists the known ones for its lesson."""
-    load_all()
+    lesson = exercise_id.split(".")[0]
+    lesson_module(lesson)
     if exercise_id not in _REGISTRY:
-        lesson = exercise_id.split(".")[0]
         known = ", ".join(e.id for e in for_lesson(lesson)) or "none"
         raise KeyError(f"there is no exercise {exercise_id!r}; lesson {lesson} has: {known}")
     return _REGISTRY[exercise_id]
@@ -80,7 +93,7 @@ def get(exercise_id):
 
 def for_lesson(lesson):
     """The lesson's exercises in the order they were registered (the notebook's order)."""
-    load_all()
+    lesson_module(lesson)
     return [e for e in _REGISTRY.values() if e.lesson == lesson]
 
 

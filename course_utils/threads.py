@@ -9,11 +9,12 @@ import sys
 
 
 def use_one_thread():
-    """From now on, torch and BLAS use one thread (a lesson's kernel calls this once)."""
-    import torch
+    """From now on, torch (if imported: see ``seed_everything``) and BLAS use one thread (a kernel calls this once)."""
     from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(1)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
     threadpool_limits(1)
 
 

@@ -88,3 +88,24 @@ def test_editing_a_solution_without_rebuilding_makes_the_check_fail(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 1
     assert "01_perceptron.ipynb differs" in result.stdout and "course build" in result.stdout
+
+
+@pytest.mark.parametrize("path", sorted(solutions_dir().glob("*.ipynb")), ids=lambda p: p.name)
+def test_a_lesson_that_uses_torch_imports_it_before_start_lesson(path):
+    """start_lesson seeds torch and sets its threads only when torch is already imported (see seeding.py)."""
+    import re
+
+    code = [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    if not any(re.search(r"\btorch\b", source) for source in code):
+        return
+    first = code[0]
+    assert "start_lesson(" in first and re.search(r"^import torch$", first, re.M), path.name
+    assert first.index("import torch") < first.index("start_lesson("), path.name
+
+
+def test_a_torch_free_lesson_starts_without_torch():
+    script = ("import sys\nfrom course_utils import start_lesson\nlesson = start_lesson('01')\n"
+              "from course_utils.reference.lesson01_perceptron import step_neuron\nlesson.check(step_neuron)\n"
+              "lesson.show_progress()\nprint(sorted(m for m in ('torch', 'sklearn', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
