@@ -9,6 +9,9 @@ grading.json: wall seconds of each run, the speed-up, the peak memory of the
 whole process tree (sampled with benchmarks/notebooks.py's PeakMemory), the
 machine's load average (other work on the machine skews the ratio), and
 whether both runs gave every submission the same points.
+
+benchmarks/nbgrader_compare.py grades the same class with `nbgrader autograde`
+(installed in its own virtual environment) and compares time and points.
 """
 import argparse
 import csv
