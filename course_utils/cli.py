@@ -102,7 +102,7 @@ def cmd_doctor(args):
 
 
 def cmd_grade(args):
-    from .grading import Settings, grade
+    from .grading.batch import Settings, grade
 
     if args.lesson and args.lesson.isdigit():
         args.lesson = f"{int(args.lesson):02d}"
@@ -120,7 +120,7 @@ def cmd_grade(args):
 def cmd_check(args):
     import secrets
 
-    from .grading import Settings
+    from .grading.batch import Settings
     from .grading.batch import grade_one
     from .grading.gradebook import feedback_markdown
 
