@@ -45,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/grading.py
 
 clean:
-	rm -rf $(VENV) *.egg-info benchmarks/results
+	rm -rf $(VENV) *.egg-info benchmarks/results benchmarks/.nbgrader-venv

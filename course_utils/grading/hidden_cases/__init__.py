@@ -45,6 +45,32 @@ def close_results(got, want):
     expect_close(got, want, rtol=1e-6, atol=1e-9)
 
 
+def close_within(rtol, atol, scaled_atol=0.0):
+    """A comparison like ``close_results``, with the public checker's tolerances (dicts, tuples and lists item by item).
+
+    ``scaled_atol`` adds ``scaled_atol * max|expected|`` to each array's absolute tolerance, so that entries
+    near 0 in an array of larger numbers (a gradient) are not compared relatively: a float32 computation,
+    which passes the public checks, passes here too, while every real mistake is off by far more.
+    """
+    def compare(got, want):
+        if isinstance(want, dict):
+            if not isinstance(got, dict) or not set(want) <= set(got):
+                raise CheckFailure("the result has the wrong keys")
+            for key in want:
+                compare(got[key], want[key])
+            return
+        if isinstance(want, (tuple, list)):
+            if not isinstance(got, (tuple, list)) or len(got) != len(want):
+                raise CheckFailure("the result has the wrong structure")
+            for g, w in zip(got, want):
+                compare(g, w)
+            return
+        scale = float(np.max(np.abs(as_array(want)))) if scaled_atol and np.size(want) else 0.0
+        expect_close(got, want, rtol=rtol, atol=atol + scaled_atol * scale)
+
+    return compare
+
+
 def equal_int_lists(got, want):
     expect_equal([int(v) for v in as_array(got)], [int(v) for v in want])
 

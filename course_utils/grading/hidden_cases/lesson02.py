@@ -8,34 +8,8 @@ import functools
 
 import numpy as np
 
-from ...checking import CheckFailure, as_array, expect_close, expect_equal
-from . import CASES_PER_EXERCISE, hidden
-
-
-def _close(rtol, atol, scaled_atol=0.0):
-    """A comparison like ``close_results``, with the public checker's tolerances (dicts, tuples and lists item by item).
-
-    ``scaled_atol`` adds ``scaled_atol * max|expected|`` to each array's absolute tolerance, so that entries
-    near 0 in an array of larger numbers (a gradient) are not compared relatively: a float32 computation,
-    which passes the public checks, passes here too, while every real mistake is off by far more.
-    """
-    def compare(got, want):
-        if isinstance(want, dict):
-            if not isinstance(got, dict) or not set(want) <= set(got):
-                raise CheckFailure("the result has the wrong keys")
-            for key in want:
-                compare(got[key], want[key])
-            return
-        if isinstance(want, (tuple, list)):
-            if not isinstance(got, (tuple, list)) or len(got) != len(want):
-                raise CheckFailure("the result has the wrong structure")
-            for g, w in zip(got, want):
-                compare(g, w)
-            return
-        scale = float(np.max(np.abs(want))) if np.size(want) else 0.0
-        expect_close(got, want, rtol=rtol, atol=atol + scaled_atol * scale)
-
-    return compare
+from ...checking import CheckFailure, as_array, expect_equal
+from . import CASES_PER_EXERCISE, close_within, hidden
 
 
 def _round(array, decimals=2):
@@ -44,7 +18,7 @@ def _round(array, decimals=2):
 
 # ---------------------------------------------------------------- losses
 
-@hidden("02.mse_loss", compare=_close(1e-5, 1e-8))
+@hidden("02.mse_loss", compare=close_within(1e-5, 1e-8))
 def _mse(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -53,7 +27,7 @@ def _mse(rng):
     return cases
 
 
-@hidden("02.binary_cross_entropy", compare=_close(1e-5, 1e-8, 1e-6))
+@hidden("02.binary_cross_entropy", compare=close_within(1e-5, 1e-8, 1e-6))
 def _bce(rng):
     cases = []
     for index in range(CASES_PER_EXERCISE):
@@ -66,7 +40,7 @@ def _bce(rng):
     return cases
 
 
-@hidden("02.softmax_cross_entropy", compare=_close(1e-5, 1e-8, 1e-6))
+@hidden("02.softmax_cross_entropy", compare=close_within(1e-5, 1e-8, 1e-6))
 def _softmax_ce(rng):
     cases = []
     for index in range(CASES_PER_EXERCISE):
@@ -95,7 +69,7 @@ def _softplus_sum(x, M):
     return float(np.sum(np.logaddexp(0.0, M @ x)))
 
 
-@hidden("02.numerical_gradient", compare=_close(1e-6, 1e-7))
+@hidden("02.numerical_gradient", compare=close_within(1e-6, 1e-7))
 def _numerical_gradient(rng):
     cases = []
     for index in range(CASES_PER_EXERCISE):
@@ -164,7 +138,7 @@ def _gradient_descent(rng):
     return cases
 
 
-@hidden("02.largest_stable_lr", compare=_close(1e-6, 1e-8))
+@hidden("02.largest_stable_lr", compare=close_within(1e-6, 1e-8))
 def _largest_stable_lr(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -200,7 +174,7 @@ def _minibatch_indices(rng):
     return cases
 
 
-@hidden("02.momentum_step", compare=_close(1e-5, 1e-8))
+@hidden("02.momentum_step", compare=close_within(1e-5, 1e-8))
 def _momentum(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -212,7 +186,7 @@ def _momentum(rng):
 
 # ---------------------------------------------------------------- regression by hand
 
-@hidden("02.linear_regression_gd", compare=_close(1e-6, 1e-8))
+@hidden("02.linear_regression_gd", compare=close_within(1e-6, 1e-8))
 def _linear_regression(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -226,7 +200,7 @@ def _linear_regression(rng):
     return cases
 
 
-@hidden("02.logistic_regression_gd", compare=_close(1e-6, 1e-8))
+@hidden("02.logistic_regression_gd", compare=close_within(1e-6, 1e-8))
 def _logistic_regression(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):

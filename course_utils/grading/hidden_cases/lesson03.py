@@ -14,33 +14,7 @@ import numpy as np
 
 from ...checking import CheckFailure, as_array, expect_close, expect_equal
 from ...reference import lesson03_backprop_mlps as ref
-from . import CASES_PER_EXERCISE, hidden
-
-
-def _close(rtol, atol, scaled_atol=0.0):
-    """A comparison like ``close_results``, with the public checker's tolerances (dicts, tuples and lists item by item).
-
-    ``scaled_atol`` adds ``scaled_atol * max|expected|`` to each array's absolute tolerance, so that entries
-    near 0 in an array of larger numbers (a gradient) are not compared relatively: a float32 computation,
-    which passes the public checks, passes here too, while every real mistake is off by far more.
-    """
-    def compare(got, want):
-        if isinstance(want, dict):
-            if not isinstance(got, dict) or not set(want) <= set(got):
-                raise CheckFailure("the result has the wrong keys")
-            for key in want:
-                compare(got[key], want[key])
-            return
-        if isinstance(want, (tuple, list)):
-            if not isinstance(got, (tuple, list)) or len(got) != len(want):
-                raise CheckFailure("the result has the wrong structure")
-            for g, w in zip(got, want):
-                compare(g, w)
-            return
-        scale = float(np.max(np.abs(want))) if np.size(want) else 0.0
-        expect_close(got, want, rtol=rtol, atol=atol + scaled_atol * scale)
-
-    return compare
+from . import CASES_PER_EXERCISE, close_within, hidden
 
 
 def _round(array, decimals=2):
@@ -49,7 +23,7 @@ def _round(array, decimals=2):
 
 # --- Part 1: backpropagation by hand ----------------------------------------------------------------------------
 
-@hidden("03.linear_backward", compare=_close(1e-5, 1e-8, 1e-6))
+@hidden("03.linear_backward", compare=close_within(1e-5, 1e-8, 1e-6))
 def _linear_backward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -59,7 +33,7 @@ def _linear_backward(rng):
     return cases
 
 
-@hidden("03.tanh_backward", compare=_close(1e-5, 1e-8, 1e-6))
+@hidden("03.tanh_backward", compare=close_within(1e-5, 1e-8, 1e-6))
 def _tanh_backward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -69,7 +43,7 @@ def _tanh_backward(rng):
     return cases
 
 
-@hidden("03.mlp_backward", compare=_close(1e-5, 1e-9, 1e-6))
+@hidden("03.mlp_backward", compare=close_within(1e-5, 1e-9, 1e-6))
 def _mlp_backward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):

@@ -13,16 +13,9 @@ import functools
 import numpy as np
 
 from ...checking import CheckFailure, as_array, expect_close
-from . import CASES_PER_EXERCISE, hidden
+from . import CASES_PER_EXERCISE, close_within, hidden
 
 PATCHING_CASES = 4      # each case runs the model several times: fewer, costlier cases
-
-
-def _close(rtol, atol):
-    def compare(got, want):
-        expect_close(got, want, rtol=rtol, atol=atol)
-
-    return compare
 
 
 def _seed(rng):
@@ -54,7 +47,7 @@ def _patterns(rng, batch, heads, seq):
     return pattern
 
 
-@hidden("10.previous_token_score", compare=_close(1e-5, 1e-5))
+@hidden("10.previous_token_score", compare=close_within(1e-5, 1e-5))
 def _previous_token_score(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -63,7 +56,7 @@ def _previous_token_score(rng):
     return cases
 
 
-@hidden("10.induction_score", compare=_close(1e-5, 1e-5))
+@hidden("10.induction_score", compare=close_within(1e-5, 1e-5))
 def _induction_score(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -72,7 +65,7 @@ def _induction_score(rng):
     return cases
 
 
-@hidden("10.per_token_loss", compare=_close(1e-5, 1e-5))
+@hidden("10.per_token_loss", compare=close_within(1e-5, 1e-5))
 def _per_token_loss(rng):
     import torch
 
@@ -86,7 +79,7 @@ def _per_token_loss(rng):
     return cases
 
 
-@hidden("10.direct_logit_attribution", compare=_close(1e-5, 1e-4))
+@hidden("10.direct_logit_attribution", compare=close_within(1e-5, 1e-4))
 def _direct_logit_attribution(rng):
     import torch
 
@@ -102,7 +95,7 @@ def _direct_logit_attribution(rng):
     return cases
 
 
-@hidden("10.ablate_head_hook", compare=_close(1e-5, 1e-8))
+@hidden("10.ablate_head_hook", compare=close_within(1e-5, 1e-8))
 def _ablate_head_hook(rng):
     import torch
 
@@ -117,7 +110,7 @@ def _ablate_head_hook(rng):
     return cases
 
 
-@hidden("10.normalised_metric", compare=_close(1e-5, 1e-8))
+@hidden("10.normalised_metric", compare=close_within(1e-5, 1e-8))
 def _normalised_metric(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):

@@ -17,15 +17,10 @@ def _seed(rng):
 
 
 def _edges(n_layers, n_heads):
-    """The notebook's graph, in its processing order (the cases only need valid, ordered edges)."""
-    edges = []
-    receivers = ["logits"] + [f"L{layer}H{head}.{part}" for layer in reversed(range(n_layers))
-                              for head in range(n_heads) for part in "qkv"]
-    for receiver in receivers:
-        top = n_layers if receiver == "logits" else int(receiver[1:receiver.index("H")])
-        senders = [f"L{layer}H{head}" for layer in reversed(range(top)) for head in range(n_heads)] + ["embed"]
-        edges.extend((sender, receiver) for sender in senders)
-    return edges
+    """The notebook's graph, in its processing order (imported here: the reference module imports torch)."""
+    from ...reference.lesson11_circuit_discovery import graph_edges
+
+    return graph_edges(n_layers, n_heads)
 
 
 # --- the graph and the KL divergence -----------------------------------------------------------------

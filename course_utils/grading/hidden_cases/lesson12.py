@@ -4,17 +4,10 @@ Inputs are float64 torch tensors, as in the public checker (the learner's code
 may call tensor methods). Comparisons use the public checker's tolerances.
 """
 from ...checking import CheckFailure, as_float, expect_close
-from . import CASES_PER_EXERCISE, hidden
+from . import CASES_PER_EXERCISE, close_within, hidden
 
 
-def _close(rtol, atol):
-    def compare(got, want):
-        expect_close(got, want, rtol=rtol, atol=atol)
-
-    return compare
-
-
-def _pair_close(rtol, atol):
+def _pairclose_within(rtol, atol):
     def compare(got, want):
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise CheckFailure("the function should return a pair")
@@ -44,7 +37,7 @@ def _rand(generator, *shape):
 
 # --- the toy model of superposition --------------------------------------------------------------------
 
-@hidden("12.toy_model_forward", compare=_close(1e-5, 1e-7))
+@hidden("12.toy_model_forward", compare=close_within(1e-5, 1e-7))
 def _toy_model_forward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -56,7 +49,7 @@ def _toy_model_forward(rng):
     return cases
 
 
-@hidden("12.importance_weighted_loss", compare=_close(1e-5, 1e-8))
+@hidden("12.importance_weighted_loss", compare=close_within(1e-5, 1e-8))
 def _importance_weighted_loss(rng):
     import torch
 
@@ -72,7 +65,7 @@ def _importance_weighted_loss(rng):
     return cases
 
 
-@hidden("12.feature_dimensionality", compare=_close(1e-4, 1e-6))
+@hidden("12.feature_dimensionality", compare=close_within(1e-4, 1e-6))
 def _feature_dimensionality(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -99,7 +92,7 @@ def _sae_params(rng, g, d, k, unit_decoder=False):
     return W_enc, b_enc, W_dec, b_dec
 
 
-@hidden("12.sae_forward", compare=_pair_close(1e-5, 1e-8))
+@hidden("12.sae_forward", compare=_pairclose_within(1e-5, 1e-8))
 def _sae_forward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -109,7 +102,7 @@ def _sae_forward(rng):
     return cases
 
 
-@hidden("12.sae_loss", compare=_close(1e-5, 1e-8))
+@hidden("12.sae_loss", compare=close_within(1e-5, 1e-8))
 def _sae_loss(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -121,7 +114,7 @@ def _sae_loss(rng):
     return cases
 
 
-@hidden("12.constrain_decoder", compare=_pair_close(1e-5, 1e-8))
+@hidden("12.constrain_decoder", compare=_pairclose_within(1e-5, 1e-8))
 def _constrain_decoder(rng):
     import torch
 
@@ -159,7 +152,7 @@ def _sae_metrics(rng):
     return cases
 
 
-@hidden("12.feature_recovery", compare=_close(1e-5, 1e-8))
+@hidden("12.feature_recovery", compare=close_within(1e-5, 1e-8))
 def _feature_recovery(rng):
     import torch
 
@@ -178,7 +171,7 @@ def _feature_recovery(rng):
     return cases
 
 
-@hidden("12.loss_recovered", compare=_close(1e-6, 1e-8))
+@hidden("12.loss_recovered", compare=close_within(1e-6, 1e-8))
 def _loss_recovered(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
