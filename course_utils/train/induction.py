@@ -35,31 +35,19 @@ def repeated_token_losses(model, batch=64, half_len=20, seed=123):
 def train(steps=STEPS, seed=SEED, progress=True):
     """Train the plain-PyTorch twin and return ``(model, history)``."""
     import torch
-    from tqdm.auto import tqdm
 
     from ..data.induction_tasks import repeated_segment_batch
-    from ..models.attn_only import plain_attn_only
+    from .attn_only_loop import train_attn_only
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: one thread is faster and leaves the other core free
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model = plain_attn_only(MODEL_CONFIG)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LR, total_steps=steps, pct_start=0.05)
-    history = []
-    for step in tqdm(range(steps), desc="induction_2l", disable=not progress):
-        tokens, mask = repeated_segment_batch(DATA["batch"], DATA["seq_len"], MODEL_CONFIG["d_vocab"], rng,
-                                              DATA["min_len"], DATA["max_len"])
+    def batch_loss(model, rng):
+        tokens, _ = repeated_segment_batch(DATA["batch"], DATA["seq_len"], MODEL_CONFIG["d_vocab"], rng,
+                                           DATA["min_len"], DATA["max_len"])
         logits = model(tokens)
-        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        history.append(loss.item())
-    torch.set_num_threads(threads)
-    return model, history
+        return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
+                                                 tokens[:, 1:].reshape(-1))
+
+    return train_attn_only(MODEL_CONFIG, batch_loss, steps=steps, seed=seed, lr=LR, desc="induction_2l",
+                           progress=progress)
 
 
 @recipe("induction_2l", description="2-layer attention-only transformer with induction heads (lessons 10, 11)",

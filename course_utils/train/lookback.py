@@ -33,29 +33,16 @@ def held_out_accuracy(model, batch=1000, seed=99):
 def train(steps=STEPS, seed=SEED, progress=True):
     """Train the plain-PyTorch twin and return ``(model, history)``."""
     import torch
-    from tqdm.auto import tqdm
 
     from ..data.lookback_tasks import lookback_batch
-    from ..models.attn_only import plain_attn_only
+    from .attn_only_loop import train_attn_only
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: one thread is faster and leaves the other core free
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model = plain_attn_only(MODEL_CONFIG)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LR, total_steps=steps, pct_start=0.05)
-    history = []
-    for step in tqdm(range(steps), desc="lookback_2l", disable=not progress):
+    def batch_loss(model, rng):
         tokens, answers, _ = lookback_batch(DATA["batch"], DATA["seq_len"], MODEL_CONFIG["d_vocab"], rng)
-        loss = torch.nn.functional.cross_entropy(model(tokens)[:, -1], answers)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        history.append(loss.item())
-    torch.set_num_threads(threads)
-    return model, history
+        return torch.nn.functional.cross_entropy(model(tokens)[:, -1], answers)
+
+    return train_attn_only(MODEL_CONFIG, batch_loss, steps=steps, seed=seed, lr=LR, desc="lookback_2l",
+                           progress=progress)
 
 
 @recipe("lookback_2l", description="2-layer attention-only transformer that looks back by V-composition (lesson 11)",
