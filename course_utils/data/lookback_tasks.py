@@ -17,6 +17,10 @@ import numpy as np
 import torch
 
 
+def _as_long(array):
+    return torch.as_tensor(array, dtype=torch.long)
+
+
 def lookback_batch(batch, seq_len, vocab, rng):
     """``(tokens, answers, match_pos)`` for ``batch`` sequences drawn with the numpy Generator ``rng``.
 
@@ -32,8 +36,7 @@ def lookback_batch(batch, seq_len, vocab, rng):
     rows = np.arange(batch)
     tokens[:, -1] = tokens[rows, match_pos]
     answers = tokens[rows, match_pos - 1]
-    as_long = lambda a: torch.as_tensor(a, dtype=torch.long)  # noqa: E731
-    return as_long(tokens), as_long(answers), as_long(match_pos)
+    return _as_long(tokens), _as_long(answers), _as_long(match_pos)
 
 
 def lookback_patching_pair(batch, seq_len, vocab, seed=0):
@@ -69,5 +72,4 @@ def lookback_answer_patching_pair(batch, seq_len, vocab, match_pos, seed=0):
     corrupted = clean.copy()
     corrupted[:, match_pos - 1] = rows[:, -1]
     answers = clean[:, match_pos - 1]
-    as_long = lambda a: torch.as_tensor(a, dtype=torch.long)  # noqa: E731
-    return as_long(clean), as_long(corrupted), seq_len - 1, as_long(answers)
+    return _as_long(clean), _as_long(corrupted), seq_len - 1, _as_long(answers)

@@ -12,6 +12,11 @@ import torch
 
 # --- the graph -------------------------------------------------------------------------------------
 
+def senders_before(layer, n_heads):
+    """Senders that reach a receiver in ``layer`` (``n_layers`` for the logits), latest first, ``"embed"`` last."""
+    return [f"L{l}H{h}" for l in reversed(range(layer)) for h in range(n_heads)] + ["embed"]
+
+
 def graph_edges(n_layers, n_heads):
     """Every edge, in ACDC's processing order: receivers from the output backwards.
 
@@ -24,8 +29,7 @@ def graph_edges(n_layers, n_heads):
                               for head in range(n_heads) for part in "qkv"]
     for receiver in receivers:
         top = n_layers if receiver == "logits" else int(receiver[1:receiver.index("H")])
-        senders = [f"L{layer}H{head}" for layer in reversed(range(top)) for head in range(n_heads)] + ["embed"]
-        edges.extend((sender, receiver) for sender in senders)
+        edges.extend((sender, receiver) for sender in senders_before(top, n_heads))
     return edges
 
 
@@ -77,14 +81,14 @@ class GraphModel:
             return total
 
         for layer in range(self.n_layers):
-            senders = [f"L{l}H{h}" for l in reversed(range(layer)) for h in range(self.n_heads)] + ["embed"]
+            senders = senders_before(layer, self.n_heads)
             bias = sum((self.b_O[l] for l in range(layer)), torch.zeros(()))
             new = {}
             for head in range(self.n_heads):
                 name = f"L{layer}H{head}"
                 new[name] = self._head(layer, head, *(receive(f"{name}.{part}", senders, bias) for part in "qkv"))
             outputs.update(new)
-        senders = [f"L{l}H{h}" for l in reversed(range(self.n_layers)) for h in range(self.n_heads)] + ["embed"]
+        senders = senders_before(self.n_layers, self.n_heads)
         resid = receive("logits", senders, self.b_O.sum(0))
         return resid @ self.W_U + self.b_U, outputs
 
@@ -172,7 +176,7 @@ def edge_attribution_scores(graph, positions=slice(None)):
     with torch.enable_grad():
         outputs = {"embed": graph._embed(graph.corrupted_tokens).requires_grad_(True)}
         for layer in range(graph.n_layers):
-            senders = [f"L{l}H{h}" for l in reversed(range(layer)) for h in range(graph.n_heads)] + ["embed"]
+            senders = senders_before(layer, graph.n_heads)
             bias = sum((graph.b_O[l] for l in range(layer)), torch.zeros(()))
             new = {}
             for head in range(graph.n_heads):
@@ -183,7 +187,7 @@ def edge_attribution_scores(graph, positions=slice(None)):
                     parts.append(inputs[f"{name}.{part}"])
                 new[name] = graph._head(layer, head, *parts)
             outputs.update(new)
-        senders = [f"L{l}H{h}" for l in reversed(range(graph.n_layers)) for h in range(graph.n_heads)] + ["embed"]
+        senders = senders_before(graph.n_layers, graph.n_heads)
         inputs["logits"] = sum(outputs[s] for s in senders) + graph.b_O.sum(0)
         logits = inputs["logits"] @ graph.W_U + graph.b_U
         total = kl_divergence_tensor(graph.clean_logits[:, positions], logits[:, positions])
