@@ -23,6 +23,7 @@ class Exercise:
     checker: Callable
     reference: Callable
     title: str
+    may_modify: tuple = ()  # arguments the docstring lets the learner change in place (a model being trained)
 
     @property
     def lesson(self):
@@ -33,8 +34,14 @@ class Exercise:
         """The name of the function the learner completes."""
         return self.id.split(".")[1]
 
+    def learner(self, function):
+        """The learner's function wrapped as every checker and hidden case calls it (isolated, side effects seen)."""
+        from .checking.runner import LearnerFunction
 
-def exercise(exercise_id, *, points, reference, title):
+        return LearnerFunction(function, self.name, self.may_modify)
+
+
+def exercise(exercise_id, *, points, reference, title, may_modify=()):
     """Register the decorated checker for ``exercise_id``.
 
     The checker receives the learner's function (wrapped so that calls are
@@ -48,7 +55,7 @@ def exercise(exercise_id, *, points, reference, title):
     def register(checker):
         if exercise_id in _REGISTRY and _REGISTRY[exercise_id].checker.__module__ != checker.__module__:
             raise ValueError(f"exercise {exercise_id} is registered twice")
-        _REGISTRY[exercise_id] = Exercise(exercise_id, points, checker, reference, title)
+        _REGISTRY[exercise_id] = Exercise(exercise_id, points, checker, reference, title, tuple(may_modify))
         return checker
 
     return register

@@ -53,16 +53,16 @@ def test_learner_cannot_mutate_the_checkers_inputs_or_print():
     seen = {}
 
     def checker(fn):
-        data = [1, 2, 3]
+        seen["data"] = data = [1, 2, 3]
         fn(data)
-        seen["data"] = data
 
     def mutating(values):
         print("noise")
         values.clear()
 
-    run_check(make_exercise(checker), mutating)
+    verdict = run_check(make_exercise(checker), mutating)
     assert seen["data"] == [1, 2, 3]
+    assert verdict.status == FAILED and "changed its input `values` in place" in verdict.text()
 
 
 def test_failure_text_has_case_expected_got_hint():

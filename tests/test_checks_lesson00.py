@@ -21,4 +21,7 @@ MUTANTS = {
     ],
 }
 
-test_reference_passes, test_stub_is_not_attempted, test_mutant_fails = contract_tests(MUTANTS)
+ALTERNATIVES = {}
+UNVARIED = {}
+
+globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))

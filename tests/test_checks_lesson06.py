@@ -155,4 +155,7 @@ MUTANTS = {
                             (ablate_keeps_component, "subtract")],
 }
 
-test_reference_passes, test_stub_is_not_attempted, test_mutant_fails = contract_tests(MUTANTS)
+ALTERNATIVES = {}
+UNVARIED = {}
+
+globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))

@@ -7,7 +7,6 @@ that returns one fixed answer (the first hidden case's) fails some of them.
 import pytest
 
 from course_utils import exercises
-from course_utils.checking import LearnerFunction
 from course_utils.grading.hidden_cases import GENERATORS, prepare_hidden, run_hidden, score_hidden
 from course_utils.threads import use_one_thread
 
@@ -27,9 +26,9 @@ def test_hidden_cases_pass_the_reference_and_catch_a_fixed_answer(exercise_id):
     exercise = exercises.get(exercise_id)
     prepared = prepare_hidden(exercise_id, exercise.reference, seed=7)
     assert len(prepared) >= 2
-    assert score_hidden(exercise_id, prepared, LearnerFunction(exercise.reference, exercise.name)) == (len(prepared), 0)
+    assert score_hidden(exercise_id, prepared, exercise.learner(exercise.reference)) == (len(prepared), 0)
     fixed_answer = prepared[0][2]
-    run, failed = score_hidden(exercise_id, prepared, LearnerFunction(lambda *a, **k: fixed_answer, exercise.name))
+    run, failed = score_hidden(exercise_id, prepared, exercise.learner(lambda *a, **k: fixed_answer))
     assert failed > 0, "every hidden case has the same answer: hard-coding it would pass"
 
 
@@ -42,6 +41,6 @@ def test_the_grading_seed_changes_the_cases():
 
 def test_a_hard_coded_public_answer_fails_hidden_cases():
     exercise = exercises.get("01.count_separable_gates")
-    run, failed = run_hidden(exercise.id, LearnerFunction(lambda max_epochs=100: 14, exercise.name),
+    run, failed = run_hidden(exercise.id, exercise.learner(lambda max_epochs=100: 14),
                              exercise.reference, seed=7)
     assert failed == run > 0

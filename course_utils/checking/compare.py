@@ -7,6 +7,7 @@ import numpy as np
 
 from .failures import CheckFailure
 from .formatting import describe_type, to_numpy
+from .tolerance import effective_tolerance
 
 
 def _numeric_array(got, *, case, what):
@@ -44,21 +45,37 @@ def as_float(got, *, case=None, what="your function's result"):
 
 
 def _matching_mistake(got_array, mistakes, rtol, atol):
+    """The hint of the first mistake whose value the answer matches.
+
+    A candidate with nan or inf never matches: two different mistakes that both
+    overflow would otherwise be confused (an unstable softmax is not "forgot to
+    normalise" just because both give inf somewhere).
+    """
     for hint, candidate in (mistakes or {}).items():
-        candidate = np.asarray(to_numpy(candidate), dtype=float)
-        if candidate.shape == got_array.shape and np.allclose(got_array, candidate, rtol=rtol, atol=atol):
+        try:
+            candidate = np.asarray(to_numpy(candidate), dtype=float)
+        except (TypeError, ValueError):
+            continue
+        if (candidate.shape == got_array.shape and np.all(np.isfinite(candidate))
+                and np.allclose(got_array, candidate, rtol=rtol, atol=atol)):
             return hint
     return None
 
 
 def expect_close(got, expected, *, case=None, rtol=1e-5, atol=1e-8, hint=None, mistakes=None,
-                 what="your function's result"):
+                 what="your function's result", exact_dtype=False):
     """Pass when ``got`` matches ``expected`` elementwise within the tolerances.
+
+    ``rtol`` and ``atol`` are what a float64 answer must meet; a float32 (or lower)
+    answer is held to its own precision, and ``atol`` grows with the size of the
+    expected values (see ``tolerance.py``). ``exact_dtype=True`` turns that off,
+    for the few exercises that are about precision.
 
     ``mistakes`` maps a hint to the value a likely mistake would produce; when the
     learner's answer matches one, that hint is shown instead of the generic one.
     """
     expected_array = np.asarray(to_numpy(expected), dtype=float)
+    rtol, atol = effective_tolerance(got, expected, rtol, atol, exact_dtype)
     try:
         got_array = as_array(got, shape=expected_array.shape, case=case, what=what)
     except CheckFailure as failure:  # a wrong shape may still be a mistake we can name

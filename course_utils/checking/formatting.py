@@ -11,11 +11,11 @@ def to_numpy(value):
     return value
 
 
-def show(value):
-    """Render a value compactly: 4 significant digits, no memory addresses."""
+def show(value, digits=4):
+    """Render a value compactly: ``digits`` significant digits, no memory addresses."""
     value = to_numpy(value)
     if isinstance(value, np.ndarray):
-        text = np.array2string(value, precision=4, suppress_small=True, threshold=12, edgeitems=3,
+        text = np.array2string(value, precision=digits, suppress_small=True, threshold=12, edgeitems=3,
                                max_line_width=MAX_CHARS, separator=", ")
         text = " ".join(text.split())
         if value.ndim > 1 or value.size > 12:
@@ -23,15 +23,15 @@ def show(value):
     elif isinstance(value, (bool, np.bool_)):
         text = str(bool(value))
     elif isinstance(value, (float, np.floating)):
-        text = f"{float(value):.4g}"
+        text = f"{float(value):.{digits}g}"
     elif isinstance(value, (int, np.integer)):
         text = str(int(value))
     elif isinstance(value, tuple):
-        text = "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        text = "(" + ", ".join(show(v, digits) for v in value) + ("," if len(value) == 1 else "") + ")"
     elif isinstance(value, list):
-        text = "[" + ", ".join(show(v) for v in value) + "]"
+        text = "[" + ", ".join(show(v, digits) for v in value) + "]"
     elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
+        text = "{" + ", ".join(f"{k!r}: {show(v, digits)}" for k, v in value.items()) + "}"
     elif isinstance(value, str):
         text = repr(value)
     elif value is None:
@@ -41,6 +41,19 @@ def show(value):
     if len(text) > MAX_CHARS:
         text = text[: MAX_CHARS - 3] + "..."
     return text
+
+
+def show_pair(expected, got):
+    """``(expected, got)`` rendered with just enough digits to see that they differ.
+
+    Four significant digits read best; a near miss ("expected 0.95, got 0.95")
+    would tell the learner nothing, so the digits grow until the texts differ.
+    """
+    for digits in (4, 6, 8, 10, 13, 17):
+        shown = show(expected, digits), show(got, digits)
+        if shown[0] != shown[1]:
+            return shown
+    return shown
 
 
 def describe_type(value):

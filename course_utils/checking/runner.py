@@ -1,9 +1,11 @@
 """Run one exercise's checker on a learner's function and return a Verdict.
 
 The runner is the only place that calls learner code: it copies the inputs
-(so an in-place edit cannot corrupt the checker's cases), silences the
-learner's prints, and turns every exception into a verdict. Nothing a
-learner's function does makes the checker itself print a traceback.
+(so an in-place edit cannot corrupt the checker's cases) and compares the
+copies with the originals afterwards (so an in-place edit or a hook left on a
+model is named, see ``side_effects``), silences the learner's prints, and
+turns every exception into a verdict. Nothing a learner's function does makes
+the checker itself print a traceback.
 """
 import contextlib
 import copy
@@ -12,21 +14,24 @@ import io
 from ..threads import one_thread
 from .failures import CheckFailure, NotAttempted
 from .formatting import show
+from .side_effects import check_side_effects
 from .verdict import ERROR, FAILED, NOT_ATTEMPTED, PASSED, Verdict
 
 
 class LearnerFunction:
     """A learner's function as a checker sees it: calls are isolated and explained."""
 
-    def __init__(self, function, name):
+    def __init__(self, function, name, may_modify=()):
         self.function = function
         self.name = name
+        self.may_modify = tuple(may_modify)
 
     def __call__(self, *args, **kwargs):
+        originals = (args, kwargs)
         args, kwargs = copy.deepcopy((args, kwargs))
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                return self.function(*args, **kwargs)
+                result = self.function(*args, **kwargs)
         except NotImplementedError:
             raise NotAttempted() from None
         except RecursionError:
@@ -35,6 +40,8 @@ class LearnerFunction:
         except Exception as error:  # the learner's exception becomes a sentence
             raise CheckFailure(f"`{self.name}` raised {type(error).__name__}: {error}",
                                case=_call_case(args, kwargs), show_values=False) from None
+        check_side_effects(self.name, self.function, originals, (args, kwargs), self.may_modify)
+        return result
 
 
 def _call_case(args, kwargs):
@@ -50,7 +57,7 @@ def run_check(exercise, function):
                                 f"but it got {show(function)}."), show_values=False)
     try:
         with one_thread():  # tiny cases: one thread is fastest, and fair to a busy machine
-            exercise.checker(LearnerFunction(function, exercise.name))
+            exercise.checker(exercise.learner(function))
     except NotAttempted:
         return Verdict(exercise.id, NOT_ATTEMPTED, exercise.points)
     except CheckFailure as failure:

@@ -1,7 +1,7 @@
 """The outcome of one check, and the short text a learner reads."""
 from dataclasses import dataclass
 
-from .formatting import show
+from .formatting import show, show_pair
 
 PASSED, FAILED, NOT_ATTEMPTED, ERROR = "passed", "failed", "not_attempted", "error"
 
@@ -39,8 +39,9 @@ class Verdict:
         if self.case is not None:
             lines.append(f"  case:     {_describe_case(self.case)}")
         if self.show_values and self.status == FAILED:
-            lines.append(f"  expected: {show(self.expected)}")
-            lines.append(f"  got:      {show(self.got)}")
+            expected, got = show_pair(self.expected, self.got)
+            lines.append(f"  expected: {expected}")
+            lines.append(f"  got:      {got}")
         if self.hint:
             lines.append(f"  hint:     {self.hint}")
         return "\n".join(lines)

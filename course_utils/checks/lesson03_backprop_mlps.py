@@ -505,7 +505,8 @@ def _training_setup(seed):
     return model, optimizer, X, y
 
 
-@exercise("03.train_epoch", points=2, reference=ref.train_epoch, title="one epoch of mini-batch training in torch")
+@exercise("03.train_epoch", points=2, reference=ref.train_epoch, may_modify=("model", "optimizer"),
+          title="one epoch of mini-batch training in torch")
 def check_train_epoch(train_epoch):
     with one_thread():
         _check_train_epoch(train_epoch)

@@ -44,7 +44,6 @@ def main():
     import course_utils  # noqa: F401
     from course_utils import exercises
     from course_utils.checking import run_check
-    from course_utils.checking.runner import LearnerFunction
     from course_utils.checking.verdict import PASSED
     from course_utils.grading import tamper
     from course_utils.grading.hidden_cases import prepare_hidden, score_hidden
@@ -135,7 +134,7 @@ def main():
                 run, failed = 0, 0
                 if verdict.status == PASSED:
                     run, failed = score_hidden(exercise.id, hidden_cases[exercise.id],
-                                               LearnerFunction(function, exercise.name))
+                                               exercise.learner(function))
             except BaseException as error:  # noqa: BLE001 - SystemExit from a student must not end grading
                 verdict, run, failed = None, 0, 0
                 problem = f"{type(error).__name__} escaped the checker"
@@ -166,6 +165,7 @@ class Guarded:
     def __init__(self, function, snapshot, problems):
         self.function, self.snapshot, self.problems = function, snapshot, problems
         self.__name__ = getattr(function, "__name__", "function")
+        self.__wrapped__ = function  # so the side-effect check can name the arguments
 
     def __call__(self, *args, **kwargs):
         try:
