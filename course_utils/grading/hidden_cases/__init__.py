@@ -21,14 +21,28 @@ from ...threads import one_thread
 
 GENERATORS = {}
 COMPARE = {}
+OBSERVE = {}
 CASES_PER_EXERCISE = 8
 
 
-def hidden(exercise_id, compare=None):
+def call(function, args, kwargs):
+    """The default observation of a case: what the function returns."""
+    return function(*args, **kwargs)
+
+
+def hidden(exercise_id, compare=None, observe=None):
+    """Register a generator of hidden cases.
+
+    ``compare(got, want)`` raises for a wrong answer (default :func:`close_results`). ``observe(function,
+    args, kwargs)`` is what is compared, for the learner and the reference alike (default: the return
+    value); a loss that is trained on observes its gradients too.
+    """
     def register(generator):
         GENERATORS[exercise_id] = generator
         if compare is not None:
             COMPARE[exercise_id] = compare
+        if observe is not None:
+            OBSERVE[exercise_id] = observe
         return generator
 
     return register
@@ -88,19 +102,21 @@ def prepare_hidden(exercise_id, reference, seed, count=CASES_PER_EXERCISE):
     rng = np.random.default_rng([seed, sum(map(ord, exercise_id))])
     cases = generator(rng)[:count]
     with one_thread():  # after the generator, which may be the first to import torch
-        return [(args, kwargs, reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))) for args, kwargs in cases]
+        observe = OBSERVE.get(exercise_id, call)
+        return [(args, kwargs, observe(reference, *copy.deepcopy((args, kwargs)))) for args, kwargs in cases]
 
 
 def score_hidden(exercise_id, prepared, learner):
     """``(cases run, cases failed)`` for the learner's (wrapped) function on prepared cases."""
     compare = COMPARE.get(exercise_id, close_results)
+    observe = OBSERVE.get(exercise_id, call)
     failed = 0
     # one thread, as in checks; a learner's overflow warnings are not the grader's business
     with one_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for args, kwargs, expected in prepared:
             try:
-                compare(learner(*args, **kwargs), expected)
+                compare(observe(learner, args, kwargs), expected)
             except Exception:  # noqa: BLE001 - a CheckFailure or a bad value in a comparison: a failed case
                 failed += 1
     return len(prepared), failed
