@@ -2,12 +2,17 @@
 
 nbval compares a cell's fresh outputs with the committed ones. Outputs that
 differ between runs by nature (stderr, pictures, HTML, widgets) are left out
-of the comparison here; text outputs are compared after tests/nbval_sanitize.cfg.
+of the comparison here; text outputs are compared after tests/nbval_sanitize.cfg,
+with printed numbers allowed to differ in their last digit (tests/printed_numbers.py).
 """
 import os
+import sys
 import tempfile
 
 import nbformat
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "tests"))
+from printed_numbers import align_numbers  # noqa: E402
 
 from course_utils.offline import install_socket_guard
 
@@ -50,7 +55,8 @@ if IPyNbCell is not None:
     _compare_outputs = IPyNbCell.compare_outputs
 
     def compare_outputs(self, test, ref, skip_compare=None):
-        return _compare_outputs(self, _comparable(test), _comparable(ref), skip_compare)
+        test, ref = _comparable(test), _comparable(ref)
+        return _compare_outputs(self, align_numbers(test, ref), ref, skip_compare)
 
     IPyNbCell.compare_outputs = compare_outputs
 
