@@ -1,19 +1,25 @@
 """Hidden cases for lesson 00."""
 import numpy as np
 
+from ...checking import expect_close
 from . import CASES_PER_EXERCISE, hidden
+
+
+def _as_public(got, want):
+    """The public check's comparison: a list, tuple, array or tensor of the right numbers is right."""
+    expect_close(got, np.asarray(want, dtype=float), rtol=1e-5, atol=1e-8)
 
 
 def _values(rng, low=1, high=6):
     return [float(v) for v in rng.normal(0, 5, size=int(rng.integers(low, high))).round(2)]
 
 
-@hidden("00.average")
+@hidden("00.average", compare=_as_public)
 def _average(rng):
     return [((_values(rng),), {}) for _ in range(CASES_PER_EXERCISE)]
 
 
-@hidden("00.dot")
+@hidden("00.dot", compare=_as_public)
 def _dot(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -22,7 +28,7 @@ def _dot(rng):
     return cases
 
 
-@hidden("00.normalize")
+@hidden("00.normalize", compare=_as_public)
 def _normalize(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
