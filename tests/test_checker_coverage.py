@@ -10,16 +10,27 @@ from course_utils.lessons import all_lessons
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _lesson_test_modules():
+    return [importlib.import_module(path.stem) for path in sorted((ROOT / "tests").glob("test_checks_lesson*.py"))]
+
+
 def _all_mutants():
     mutants = {}
-    for path in sorted((ROOT / "tests").glob("test_checks_lesson*.py")):
-        mutants.update(importlib.import_module(path.stem).MUTANTS)
+    for module in _lesson_test_modules():
+        mutants.update(module.MUTANTS)
     return mutants
 
 
 @pytest.mark.parametrize("exercise_id", [e.id for e in exercises.all_exercises()])
 def test_exercise_has_at_least_two_mutants(exercise_id):
     assert len(_all_mutants().get(exercise_id, [])) >= 2, f"{exercise_id} needs >= 2 wrong implementations in MUTANTS"
+
+
+@pytest.mark.parametrize("module", _lesson_test_modules(), ids=lambda module: module.__name__[-2:])
+def test_lesson_tests_have_correct_alternatives(module):
+    """Correct answers written differently (float32, tensors, other conventions) must pass both graders."""
+    count = sum(len(functions) for functions in module.ALTERNATIVES.values())
+    assert count >= 3, f"{module.__name__} needs at least 3 correct alternatives in ALTERNATIVES, has {count}"
 
 
 @pytest.mark.parametrize("info", all_lessons(), ids=lambda info: info.number)
