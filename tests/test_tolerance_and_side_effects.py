@@ -120,3 +120,14 @@ def test_gradients_flow_or_a_sentence_says_why_not():
         with pytest.raises(CheckFailure) as failure:
             gradients(broken, [x])
         assert fragment in failure.value.message
+
+
+def test_equal_answers_in_any_container_are_equal():
+    from course_utils.checking import expect_equal
+
+    for got in ((1, 2), [1, 2], np.array([1, 2]), torch.tensor([1, 2])):
+        expect_equal(got, [1, 2])
+    expect_equal({"edges": (3, 4)}, {"edges": [3, 4]})
+    with pytest.raises(CheckFailure) as failure:
+        expect_equal(np.array([2, 1]), [1, 2], mistakes={"reversed": (2, 1)})
+    assert failure.value.hint == "reversed"

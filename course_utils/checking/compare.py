@@ -92,29 +92,38 @@ def expect_close(got, expected, *, case=None, rtol=1e-5, atol=1e-8, hint=None, m
                        hint=_matching_mistake(got_array, mistakes, rtol, atol) or hint)
 
 
+def plain_value(value):
+    """``value`` with tensors, arrays and tuples turned into lists and numpy scalars into Python numbers.
+
+    Two answers are equal when their plain values are: ``(1, 2)``, ``[1, 2]``, ``np.array([1, 2])`` and
+    ``torch.tensor([1, 2])`` are the same answer unless a docstring demands a type. Dict keys and set
+    members are left alone (they are hashable on purpose).
+    """
+    value = to_numpy(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [plain_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain_value(item) for key, item in value.items()}
+    return value
+
+
+def _equal(a, b):
+    try:
+        return bool(plain_value(a) == plain_value(b))
+    except (TypeError, ValueError):
+        return False
+
+
 def expect_equal(got, expected, *, case=None, hint=None, mistakes=None, what="your function's result"):
-    """Pass when ``got == expected`` exactly (ints, strings, tuples, lists, arrays of ints)."""
-    got_plain, expected_plain = to_numpy(got), to_numpy(expected)
-    if isinstance(expected_plain, np.ndarray) or isinstance(got_plain, np.ndarray):
-        try:
-            same = np.array_equal(np.asarray(got_plain), np.asarray(expected_plain))
-        except (TypeError, ValueError):
-            same = False
-    else:
-        try:
-            same = bool(got_plain == expected_plain)
-        except (TypeError, ValueError):
-            same = False
-    if same:
+    """Pass when ``got == expected`` exactly (ints, strings, containers, arrays of ints), whatever the container type."""
+    if _equal(got, expected):
         return
-    matched = None
-    for mistake_hint, candidate in (mistakes or {}).items():
-        try:
-            if bool(np.array_equal(np.asarray(got_plain, dtype=object), np.asarray(candidate, dtype=object))):
-                matched = mistake_hint
-                break
-        except (TypeError, ValueError):
-            continue
+    matched = next((mistake_hint for mistake_hint, candidate in (mistakes or {}).items()
+                    if _equal(got, candidate)), None)
     raise CheckFailure(f"Unexpected value for {what}.", case=case, expected=expected, got=got,
                        hint=matched or hint)
 
