@@ -224,4 +224,108 @@ MUTANTS = {
 ALTERNATIVES = {}
 UNVARIED = {}
 
+
+# ---- audit (issue 13): more correct answers written differently, and more plausible mistakes
+
+def saliency_as_list(model, x, target):  # a plain list of floats
+    return _grad(model, x, target).abs().tolist()
+
+
+def saliency_by_jacobian(model, x, target):  # the full Jacobian, then one row
+    jac = torch.autograd.functional.jacobian(lambda v: model(v.reshape(1, -1))[0], torch.as_tensor(x).float())
+    return jac[target].abs().numpy()
+
+
+def gxi_numpy_float64(model, x, target):
+    return np.asarray(x, dtype=float) * _grad(model, x, target).numpy().astype(float)
+
+
+def ig_loop(model, x, baseline, target, steps=50):  # one backward pass per point, summed in a Python loop
+    total = torch.zeros_like(x)
+    for k in range(steps):
+        point = (baseline + (k + 0.5) / steps * (x - baseline)).detach().requires_grad_(True)
+        total += torch.autograd.grad(model(point.reshape(1, -1))[0, target], point)[0]
+    return ((x - baseline) * total / steps).detach().numpy()
+
+
+def gauss_as_list(model, x, baseline, target, nodes=8):
+    t, w = np.polynomial.legendre.leggauss(nodes)
+    return ((x - baseline) * _path(model, x, baseline, target, (t + 1) / 2, w / 2)).tolist()
+
+
+def occlusion_numpy(model, image, target, window=2, fill=0.0):
+    return _occlusion(model, image, target, window, fill).numpy().astype(np.float64)
+
+
+def spearman_scipy(a, b):
+    from scipy.stats import spearmanr
+
+    return spearmanr(np.ravel(a), np.ravel(b))[0]
+
+
+def spearman_argsort_ranks_averaged(a, b):  # np.corrcoef of tie-averaged ranks built with np.unique
+    def ranks(v):
+        v = np.ravel(v)
+        order = np.argsort(v, kind="stable")
+        ordinal = np.empty(len(v))
+        ordinal[order] = np.arange(1, len(v) + 1)
+        _, inverse = np.unique(v, return_inverse=True)
+        sums = np.bincount(inverse, weights=ordinal)
+        counts = np.bincount(inverse)
+        return (sums / counts)[inverse]
+    return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
+
+
+def randomization_scipy_list(method, model, random_model, images, targets):
+    from scipy.stats import spearmanr
+
+    return [float(spearmanr(method(model, x, t).abs().detach().numpy().ravel(),
+                            method(random_model, x, t).abs().detach().numpy().ravel())[0])
+            for x, t in zip(images, targets)]
+
+
+def saliency_of_log_probability(model, x, target):
+    x = torch.as_tensor(x).float().detach().clone().reshape(1, -1).requires_grad_(True)
+    return torch.autograd.grad(torch.log_softmax(model(x), 1)[0, target], x)[0][0].abs()
+
+
+def ig_interior_linspace(model, x, baseline, target, steps=50):  # α = k/(steps + 1): interior, but not midpoints
+    return (x - baseline) * _path(model, x, baseline, target, np.linspace(0, 1, steps + 2)[1:-1])
+
+
+def occlusion_divided_by_window_area(model, image, target, window=2, fill=0.0):
+    return _occlusion(model, image, target, window, fill, average=False) / window ** 2
+
+
+def spearman_dense_ranks(a, b):  # ties get consecutive ranks 1, 2, 2, 3 (np.unique), not their average
+    ra = np.unique(np.ravel(a), return_inverse=True)[1].astype(float)
+    rb = np.unique(np.ravel(b), return_inverse=True)[1].astype(float)
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def randomization_abs_one_side(method, model, random_model, images, targets):
+    return np.array([ref.spearman_correlation(_abs(method(model, x, t)), method(random_model, x, t).detach().numpy())
+                     for x, t in zip(images, targets)])
+
+
+def randomization_mean(method, model, random_model, images, targets):  # one number, not one per image
+    return float(ref.randomization_correlations(method, model, random_model, images, targets).mean())
+
+
+MUTANTS["08.saliency"].append((saliency_of_log_probability, None))
+MUTANTS["08.integrated_gradients"].append((ig_interior_linspace, None))
+MUTANTS["08.occlusion_map"].append((occlusion_divided_by_window_area, "not by the window's area"))
+MUTANTS["08.spearman_correlation"].append((spearman_dense_ranks, "dense ranks"))
+MUTANTS["08.randomization_correlations"] += [(randomization_abs_one_side, None),
+                                             (randomization_mean, "should have shape (")]
+ALTERNATIVES.update({
+    "08.saliency": [saliency_as_list, saliency_by_jacobian],
+    "08.gradient_times_input": [gxi_numpy_float64],
+    "08.integrated_gradients": [ig_loop],
+    "08.integrated_gradients_gauss": [gauss_as_list],
+    "08.occlusion_map": [occlusion_numpy],
+    "08.spearman_correlation": [spearman_scipy, spearman_argsort_ranks_averaged],
+    "08.randomization_correlations": [randomization_scipy_list],
+})
+
 globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))

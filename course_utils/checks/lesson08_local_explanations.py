@@ -249,7 +249,10 @@ def check_occlusion_map(occlusion_map):
                                "slide the window over every position that fits: range(H − window + 1), so the "
                                "last row and column are occluded too": _occlusion_variant(*args, last=False),
                                "each pixel gets the MEAN drop over the windows covering it: divide the sum by "
-                               "their count": _occlusion_variant(*args, average=False)},
+                               "their count": _occlusion_variant(*args, average=False),
+                               "each pixel gets the MEAN drop over the windows covering it: divide the sum by how "
+                               "many windows cover that pixel (fewer near the edges), not by the window's area":
+                               _occlusion_variant(*args, average=False) / window ** 2},
                      hint="for each (r, c) in range(H − window + 1) × range(W − window + 1): set "
                           "image[r:r+window, c:c+window] = fill, drop = f(image) − f(occluded); average the drops "
                           "per pixel")
@@ -270,6 +273,10 @@ def _ordinal_ranks(values):
     return result
 
 
+def _dense_ranks(values):
+    return np.unique(np.asarray(values, dtype=float).ravel(), return_inverse=True)[1].astype(float)
+
+
 SPEARMAN_TIES_HINT = "tied values must share the average of their ranks (1, 2.5, 2.5, 4, …), as scipy's rankdata does"
 
 
@@ -286,6 +293,8 @@ def check_spearman_correlation(spearman_correlation):
         got = as_array(spearman_correlation(x, y), shape=(), case=case, what="the correlation")
         expect_close(got, ref.spearman_correlation(x, y), case=case, what="the correlation", rtol=1e-6, atol=1e-9,
                      mistakes={SPEARMAN_TIES_HINT: _pearson(_ordinal_ranks(x), _ordinal_ranks(y)),
+                               SPEARMAN_TIES_HINT + " (here: dense ranks 1, 2, 2, 3)":
+                               _pearson(_dense_ranks(x), _dense_ranks(y)),
                                "Spearman correlates the RANKS of the values, not the values themselves":
                                _pearson(x, y)},
                      hint="rank each flattened array (ties get their average rank), then take the Pearson "
@@ -296,16 +305,26 @@ def _random_model(model, seed):
     return ref.randomized_copy(model, seed)
 
 
+def _randomization_cases():
+    """Two trained/re-initialised model pairs with their own inputs and targets (every argument varies)."""
+    model = _model([6, 8, 3], "relu", 40)
+    images = [_vector(6, 40 + i, 0.0, 1.0) for i in range(4)]
+    images[1][:3] = 0.0  # exact ties at 0 for gradient × input
+    other = _model([6, 5, 4], "tanh", 44)
+    other_images = [_vector(6, 50 + i, 0.0, 1.0) for i in range(3)]
+    return [(ref.gradient_times_input, "gradient × input", "a ReLU MLP 6→8→3 and a re-initialised copy",
+             model, _random_model(model, 41), images, [0, 2, 1, 0]),
+            (ref.saliency, "saliency", "a ReLU MLP 6→8→3 and a re-initialised copy",
+             model, _random_model(model, 41), images, [0, 2, 1, 0]),
+            (ref.saliency, "saliency", "a tanh MLP 6→5→4 and a re-initialised copy",
+             other, _random_model(other, 45), other_images, [3, 1, 2])]
+
+
 @exercise("08.randomization_correlations", points=2, reference=ref.randomization_correlations,
           title="the model-randomization sanity check")
 def check_randomization_correlations(randomization_correlations):
-    model = _model([6, 8, 3], "relu", 40)
-    random_model = _random_model(model, 41)
-    images = [_vector(6, 40 + i, 0.0, 1.0) for i in range(4)]
-    images[1][:3] = 0.0
-    targets = [0, 2, 1, 0]
-    for method, label in [(ref.gradient_times_input, "gradient × input"), (ref.saliency, "saliency")]:
-        case = f"method = {label}, a ReLU MLP 6→8→3 and a re-initialised copy, 4 inputs, targets = {targets}"
+    for method, label, models, model, random_model, images, targets in _randomization_cases():
+        case = f"method = {label}, {models}, {len(images)} inputs, targets = {targets}"
         got = randomization_correlations(method, model, random_model, images, targets)
         got = as_array(got, shape=(len(images),), case=case, what="the correlations")
         expected = ref.randomization_correlations(method, model, random_model, images, targets)
