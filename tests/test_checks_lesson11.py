@@ -1,4 +1,5 @@
 """Checker contract for lesson 11: the reference passes, the stub is not attempted, mistakes fail."""
+import numpy as np
 import torch
 
 from checker_contract import contract_tests
@@ -102,11 +103,141 @@ def lookback_first_prev_head_only(prev_heads, lookup_heads):
     return ref.lookback_circuit(prev_heads[:1], lookup_heads)
 
 
+def acdc_absolute_change(edges, score, tau):            # |Δ| < tau: an edge whose removal LOWERS the score is kept
+    kept = set(edges)
+    current = score(frozenset(kept))
+    for edge in edges:
+        trial = kept - {edge}
+        value = score(frozenset(trial))
+        if abs(value - current) < tau:
+            kept, current = trial, value
+    return kept
+
+
+def acdc_reversed_order(edges, score, tau):             # processes the edges from the input forwards
+    return ref.acdc(list(reversed(edges)), score, tau)
+
+
+def acdc_always_updates_current(edges, score, tau):     # the current score also moves when the edge is put back
+    kept = set(edges)
+    current = score(frozenset(kept))
+    for edge in edges:
+        trial = kept - {edge}
+        value = score(frozenset(trial))
+        if value - current < tau:
+            kept = trial
+        current = value
+    return kept
+
+
+def acdc_as_list(edges, score, tau):                    # a list of kept edges, a plain set given to score
+    kept = list(edges)
+    current = score(set(kept))
+    for edge in edges:
+        trial = [e for e in kept if e != edge]
+        value = score(set(trial))
+        if value - current < tau:
+            kept, current = trial, value
+    return kept
+
+
+def acdc_remove_then_restore(edges, score, tau):        # removes in place and puts the edge back when it matters
+    kept = set(edges)
+    current = score(frozenset(kept))
+    for edge in edges:
+        kept.discard(edge)
+        value = score(frozenset(kept))
+        if value - current >= tau:
+            kept.add(edge)
+        else:
+            current = value
+    return frozenset(kept)
+
+
+def precision_recall_array(found, truth):               # a 2-element array is a fine pair
+    return np.array(ref.precision_recall(found, truth))
+
+
+def precision_recall_tensor(found, truth):
+    hits = len(set(found) & set(truth))
+    precision = 1.0 if not found else hits / len(found)
+    return torch.tensor([precision, hits / len(truth)], dtype=torch.float32)
+
+
+def precision_recall_by_misses(found, truth):           # 1 − false discoveries, recall via the missed edges
+    found, truth = set(found), set(truth)
+    precision = 1 - len(found - truth) / len(found) if found else 1.0
+    return [np.float32(precision), np.float32(1 - len(truth - found) / len(truth))]
+
+
+def precision_recall_zero_when_empty(found, truth):     # the docstring defines precision 1.0 for an empty set
+    hits = len(found & truth)
+    return (hits / len(found) if found else 0.0), hits / len(truth)
+
+
+def precision_recall_recall_over_union(found, truth):
+    hits = len(found & truth)
+    return (hits / len(found) if found else 1.0), hits / len(found | truth)
+
+
+def roc_points_array32(found_sets, truth, all_edges):
+    return np.array(ref.roc_points(found_sets, truth, all_edges), dtype=np.float32)
+
+
+def roc_points_tensor(found_sets, truth, all_edges):
+    negatives = len(set(all_edges) - set(truth))
+    return torch.tensor([[len(f - truth) / negatives, len(f & truth) / len(truth)] for f in found_sets],
+                        dtype=torch.float64).reshape(-1, 2)
+
+
+def roc_points_false_discovery_rate(found_sets, truth, all_edges):   # FPR over the found edges instead
+    return [(len(f - truth) / len(f) if f else 0.0, len(f & truth) / len(truth)) for f in found_sets]
+
+
+def roc_points_sorted(found_sets, truth, all_edges):    # sorted points: no longer in the given order
+    return sorted(ref.roc_points(found_sets, truth, all_edges))
+
+
+def kl_with_kl_div(clean_logits, circuit_logits):
+    per_position = torch.nn.functional.kl_div(circuit_logits.log_softmax(-1), clean_logits.log_softmax(-1),
+                                              log_target=True, reduction="none").sum(-1)
+    return per_position.mean()                          # a 0-d tensor is a fine number
+
+
+def kl_numpy64(clean_logits, circuit_logits):
+    p = np.asarray(clean_logits, dtype=np.float64)
+    q = np.asarray(circuit_logits, dtype=np.float64)
+    log_p = p - p.max(-1, keepdims=True)
+    log_p = log_p - np.log(np.exp(log_p).sum(-1, keepdims=True))
+    log_q = q - q.max(-1, keepdims=True)
+    log_q = log_q - np.log(np.exp(log_q).sum(-1, keepdims=True))
+    return float((np.exp(log_p) * (log_p - log_q)).sum(-1).mean())
+
+
+def kl_log2(clean_logits, circuit_logits):              # in bits, not nats
+    return ref.kl_divergence(clean_logits, circuit_logits) / float(np.log(2))
+
+
+def kl_batchmean(clean_logits, circuit_logits):         # F.kl_div's "batchmean" divides by the batch only
+    return float(torch.nn.functional.kl_div(circuit_logits.log_softmax(-1), clean_logits.log_softmax(-1),
+                                            log_target=True, reduction="batchmean"))
+
+
+def edges_as_lists(n_layers, n_heads):
+    return [list(edge) for edge in ref.graph_edges(n_layers, n_heads)]
+
+
+def lookback_sorted_list(prev_heads, lookup_heads):
+    return sorted(ref.lookback_circuit(prev_heads, lookup_heads))
+
+
 MUTANTS = {
     "11.kl_divergence": [
         (kl_reversed, "other way round"),
         (kl_summed, "average"),
         (kl_on_raw_logits, "log_softmax"),
+        kl_log2,
+        kl_batchmean,
     ],
     "11.graph_edges": [
         (edges_same_layer, "EARLIER layers"),
@@ -119,12 +250,17 @@ MUTANTS = {
         (acdc_by_node, "one EDGE at a time"),
         (acdc_never_restores, "put the edge back"),
         acdc_inverted,
-        (acdc_recomputes, "remember the current score"),
+        (acdc_recomputes, "remember the current score"),   # the docstring asks for one score call per edge
+        (acdc_absolute_change, "absolute value"),
+        acdc_reversed_order,
+        acdc_always_updates_current,
     ],
     "11.precision_recall": [
         (lambda found, truth: ref.precision_recall(found, truth)[::-1], "swapped"),
         (lambda found, truth: (len(found & truth), len(found & truth)), "fractions"),
         lambda found, truth: (len(found & truth) / max(len(found), 1), len(found & truth) / max(len(found), 1)),
+        (precision_recall_zero_when_empty, "defined as 1.0"),
+        precision_recall_recall_over_union,
     ],
     "11.lookback_circuit": [
         (lookback_k_composition, "MOVES"),
@@ -140,10 +276,19 @@ MUTANTS = {
                                                for f in found_sets], "NOT in the true circuit"),
         (lambda found_sets, truth, all_edges: [(len(f - truth) / (len(all_edges) - len(truth)),
                                                 ref.precision_recall(f, truth)[0]) for f in found_sets], "recall"),
+        roc_points_false_discovery_rate,
+        roc_points_sorted,
     ],
 }
 
-ALTERNATIVES = {}
+ALTERNATIVES = {
+    "11.kl_divergence": [kl_with_kl_div, kl_numpy64],
+    "11.graph_edges": [edges_as_lists],
+    "11.acdc": [acdc_as_list, acdc_remove_then_restore],
+    "11.precision_recall": [precision_recall_array, precision_recall_tensor, precision_recall_by_misses],
+    "11.roc_points": [roc_points_array32, roc_points_tensor],
+    "11.lookback_circuit": [lookback_sorted_list],
+}
 UNVARIED = {}
 
 globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))

@@ -64,29 +64,66 @@ def check_graph_edges(graph_edges):
                           "q, k, v), and for each receiver its senders latest layer first, embed last")
 
 
-TOY_EDGES = [("a", "out"), ("h", "out"), ("n1", "out"), ("p1", "out"), ("p2", "out"), ("h", "x"), ("b", "x"),
-             ("n2", "x")]
-TOY_RULE = ("1 per missing a→out, h→out or b→x; 0.02 per missing n1→out, n2→x or h→x; "
-            "1 more when p1→out and p2→out are BOTH missing")
+TOY_EDGES = [("a", "out"), ("h", "out"), ("n1", "out"), ("p1", "out"), ("p2", "out"), ("m", "out"), ("h", "x"),
+             ("b", "x"), ("n2", "x")]
+TOY_RULE = ("2, +1 per missing a→out, h→out, b→x, +0.02 per missing n1→out, n2→x, h→x, +1 if p1→out and p2→out "
+            "are both missing, −0.8 if m→out is missing")
+OTHER_RULE = "0.3 per missing edge into out, 0.6 per missing edge into x"
 
 
 def _toy_score(kept):
     """A score over edge sets with a known answer (see TOY_RULE)."""
     kept = set(kept)
-    cost = sum(1.0 for edge in (("a", "out"), ("h", "out"), ("b", "x")) if edge not in kept)
+    cost = 2.0 + sum(1.0 for edge in (("a", "out"), ("h", "out"), ("b", "x")) if edge not in kept)
     cost += 0.02 * sum(1 for edge in (("n1", "out"), ("n2", "x"), ("h", "x")) if edge not in kept)
     if ("p1", "out") not in kept and ("p2", "out") not in kept:
         cost += 1.0
+    if ("m", "out") not in kept:
+        cost -= 0.8
     return cost
+
+
+def _other_score(kept):
+    """A second score over the same edges (see OTHER_RULE): every edge into x matters at tau 0.5, none into out."""
+    kept = set(kept)
+    return sum(0.3 if receiver == "out" else 0.6 for sender, receiver in TOY_EDGES if (sender, receiver) not in kept)
+
+
+def _acdc_variant(edges, score, tau, against_full=False, by_node=False, absolute=False):
+    """ACDC with one of the likely mistakes (for the hints)."""
+    kept = set(edges)
+    full = current = score(frozenset(kept))
+    groups = ([{e for e in edges if e[0] == sender} for sender in dict.fromkeys(s for s, _ in edges)] if by_node
+              else [{edge} for edge in edges])
+    for group in groups:
+        trial = kept - group
+        value = score(frozenset(trial))
+        change = value - (full if against_full else current)
+        if (abs(change) if absolute else change) < tau:
+            kept = trial
+            current = value
+    if against_full:
+        return {e for e in edges if score(frozenset(set(edges) - {e})) - full >= tau}
+    return kept
+
+
+ACDC_CASES = [(TOY_EDGES, _toy_score, TOY_RULE, 0.5), (TOY_EDGES, _toy_score, TOY_RULE, 0.01),
+              (TOY_EDGES, _toy_score, TOY_RULE, 3.0), (TOY_EDGES[::-1], _toy_score, TOY_RULE, 0.5),
+              (TOY_EDGES, _other_score, OTHER_RULE, 0.5)]
 
 
 @exercise("11.acdc", points=3, reference=ref.acdc, title="ACDC: prune edges one at a time")
 def check_acdc(acdc):
-    edges = list(TOY_EDGES)
-    for tau in (0.5, 0.01, 3.0):
-        case = {"edges (in order)": [f"{s}→{r}" for s, r in edges], "tau": tau, "score": TOY_RULE}
-        want = ref.acdc(edges, _toy_score, tau)
-        got = acdc(list(edges), _toy_score, tau)
+    for edges, score, rule, tau in ACDC_CASES:
+        case = {"edges (in order)": [f"{s}→{r}" for s, r in edges], "tau": tau, "score": rule}
+        want = ref.acdc(edges, score, tau)
+        calls = []
+
+        def counting(kept, score=score):
+            calls.append(len(kept))
+            return score(kept)
+
+        got = acdc(list(edges), counting, tau)
         if got is None or isinstance(got, (str, bytes)) or not hasattr(got, "__iter__"):
             raise CheckFailure("acdc should return the set of kept edges.", case=case, got=got, show_values=False)
         try:
@@ -94,78 +131,85 @@ def check_acdc(acdc):
         except TypeError:
             raise CheckFailure("acdc should return a set of (sender, receiver) edges.", case=case, got=got,
                                show_values=False) from None
-        full = _toy_score(set(edges))
-        compare_to_full = sorted(e for e in edges if _toy_score(set(edges) - {e}) - full >= tau)
-        by_node, current = set(edges), full
-        for sender in dict.fromkeys(s for s, _ in edges):
-            trial = {e for e in by_node if e[0] != sender}
-            if _toy_score(trial) - current < tau:
-                by_node, current = trial, _toy_score(trial)
         expect_equal(got, sorted(want), case=case, what="the kept edges",
                      mistakes={"compare each removal with the CURRENT circuit's score (update it after every "
-                               "removal), not with the full model's": compare_to_full,
+                               "removal), not with the full model's":
+                               sorted(_acdc_variant(edges, score, tau, against_full=True)),
                                "ACDC removes one EDGE at a time; removing a whole sender node at once also drops "
-                               "edges that do not matter together with ones that do": sorted(by_node),
+                               "edges that do not matter together with ones that do":
+                               sorted(_acdc_variant(edges, score, tau, by_node=True)),
+                               "the score can go DOWN when an edge is removed (the circuit gets closer to the "
+                               "model): remove the edge whenever score(trial) − score(kept) < tau, a negative "
+                               "difference included; do not take its absolute value":
+                               sorted(_acdc_variant(edges, score, tau, absolute=True)),
                                "an edge is removed when the score grows by LESS than tau; you kept those instead":
                                sorted(set(edges) - want),
                                "when a removal costs tau or more, put the edge back": []},
                      hint="kept = all edges; for each edge: try kept − {edge}; if score(trial) − score(kept) < tau, "
                           "keep the removal")
-    calls = []
-
-    def counting(kept):
-        calls.append(len(kept))
-        return _toy_score(kept)
-
-    acdc(list(edges), counting, 0.5)
-    expect_true(len(calls) <= len(edges) + 1,
-                f"ACDC needs one score per edge (plus one for the full circuit), but yours called score {len(calls)} "
-                f"times for {len(edges)} edges.", case="tau 0.5",
-                hint="remember the current score instead of recomputing it")
+        expect_true(len(calls) <= len(edges) + 1,
+                    f"the docstring asks for one score per edge (plus one for the full circuit), but yours called "
+                    f"score {len(calls)} times for {len(edges)} edges.", case=case,
+                    hint="remember the current score instead of recomputing it")
 
 
 @exercise("11.precision_recall", points=1, reference=ref.precision_recall,
           title="precision and recall of a found circuit")
 def check_precision_recall(precision_recall):
     truth = {("a", "x"), ("b", "x"), ("c", "y"), ("d", "y")}
-    cases = [{("a", "x"), ("b", "x"), ("e", "x")}, {("a", "x")}, set(truth), {("e", "x"), ("f", "y")}, set()]
-    for found in cases:
-        case = {"found": sorted(found), "truth": sorted(truth)}
-        answer = precision_recall(set(found), set(truth))
-        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+    other_truth = {("a", "x"), ("e", "x")}
+    cases = [({("a", "x"), ("b", "x"), ("e", "x")}, truth), ({("a", "x")}, truth), (set(truth), truth),
+             ({("e", "x"), ("f", "y")}, truth), (set(), truth),
+             ({("a", "x"), ("b", "x"), ("e", "x")}, other_truth), ({("b", "x"), ("c", "y")}, other_truth)]
+    for found, true_edges in cases:
+        case = {"found": sorted(found), "truth": sorted(true_edges)}
+        answer = precision_recall(set(found), set(true_edges))
+        if isinstance(answer, (str, bytes, dict, set)):
             raise CheckFailure("precision_recall should return a pair (precision, recall).", case=case, got=answer,
                                show_values=False)
-        want = ref.precision_recall(found, truth)
-        hits = len(found & truth)
+        want = ref.precision_recall(found, true_edges)
+        hits = len(found & true_edges)
+        mistakes = {"precision divides by the FOUND edges, recall by the TRUE ones; you swapped them": want[::-1]}
+        if not found:
+            mistakes["with no predicted edges, precision is defined as 1.0 by the docstring (nothing was found "
+                     "wrongly), not 0"] = (0.0, want[1])
+        if hits > 1:
+            mistakes["return fractions, not counts"] = (hits, hits)
         expect_close(as_array(answer, shape=(2,), case=case, what="(precision, recall)"), want, case=case,
-                     what="(precision, recall)",
-                     mistakes={"precision divides by the FOUND edges, recall by the TRUE ones; you swapped them":
-                               want[::-1],
-                               "return fractions, not counts": (hits, hits)},
+                     what="(precision, recall)", mistakes=mistakes,
                      hint="precision = |found ∩ truth| / |found| (1.0 if nothing is found); "
                           "recall = |found ∩ truth| / |truth|")
 
 
+ROC_CASES = [
+    ([(s, "r") for s in "abcdefgh"], {("a", "r"), ("b", "r"), ("c", "r")},
+     [set("abcdefgh"), set("abd"), set("a"), set()]),
+    ([(s, "r") for s in "abcdef"], {("a", "r"), ("e", "r")},
+     [set("a"), set("abe"), set("bcdf"), set("abcdef"), set("e")]),
+]
+
+
 @exercise("11.roc_points", points=2, reference=ref.roc_points, title="ROC points of a threshold sweep")
 def check_roc_points(roc_points):
-    all_edges = [(s, "r") for s in "abcdefgh"]
-    truth = {("a", "r"), ("b", "r"), ("c", "r")}
-    found_sets = [set(all_edges), {("a", "r"), ("b", "r"), ("d", "r")}, {("a", "r")}, set()]
-    case = {"found_sets": [sorted(e[0] for e in f) for f in found_sets], "truth": ["a", "b", "c"],
-            "all_edges": list("abcdefgh")}
-    want = np.array(ref.roc_points(found_sets, truth, all_edges))
-    got = roc_points([set(f) for f in found_sets], set(truth), list(all_edges))
-    got = as_array(got, shape=want.shape, case=case, what="the ROC points")
-    negatives, n = len(all_edges) - len(truth), len(all_edges)
-    expect_close(got, want, case=case, what="the (FPR, TPR) points",
-                 mistakes={"each point is (false positive rate, true positive rate), in that order": want[:, ::-1],
-                           "the false positive rate divides by the number of edges NOT in the true circuit":
-                           np.stack([want[:, 0] * negatives / n, want[:, 1]], axis=1),
-                           "the true positive rate is recall, |found ∩ truth| / |truth|, not precision":
-                           np.array([(w[0], ref.precision_recall(f, truth)[0]) for w, f in zip(want, found_sets)])},
-                 hint="FPR = |found − truth| / |all − truth|, TPR = |found ∩ truth| / |truth|")
-    expect_true(all(itertools.starmap(lambda x, y: 0 <= x <= 1 and 0 <= y <= 1, got.tolist())),
-                "rates must lie between 0 and 1.", case=case)
+    for all_edges, truth, found_names in ROC_CASES:
+        found_sets = [{(name, "r") for name in names} for names in found_names]
+        case = {"found_sets": [sorted(names) for names in found_names], "truth": sorted(s for s, _ in truth),
+                "all_edges": [s for s, _ in all_edges]}
+        want = np.array(ref.roc_points(found_sets, truth, all_edges))
+        got = roc_points([set(f) for f in found_sets], set(truth), list(all_edges))
+        got = as_array(got, shape=want.shape, case=case, what="the ROC points")
+        negatives, n = len(all_edges) - len(truth), len(all_edges)
+        expect_close(got, want, case=case, what="the (FPR, TPR) points",
+                     mistakes={"each point is (false positive rate, true positive rate), in that order":
+                               want[:, ::-1],
+                               "the false positive rate divides by the number of edges NOT in the true circuit":
+                               np.stack([want[:, 0] * negatives / n, want[:, 1]], axis=1),
+                               "the true positive rate is recall, |found ∩ truth| / |truth|, not precision":
+                               np.array([(w[0], ref.precision_recall(f, truth)[0])
+                                         for w, f in zip(want, found_sets)])},
+                     hint="FPR = |found − truth| / |all − truth|, TPR = |found ∩ truth| / |truth|")
+        expect_true(all(itertools.starmap(lambda x, y: 0 <= x <= 1 and 0 <= y <= 1, got.tolist())),
+                    "rates must lie between 0 and 1.", case=case)
 
 
 def _lookback_mistakes(prev_heads, lookup_heads):

@@ -61,30 +61,47 @@ def _kl_divergence(rng):
 # --- ACDC ------------------------------------------------------------------------------------------
 
 class _TableScore:
-    """``score(kept)``: the summed weights of the edges missing from ``kept``, plus a penalty for each group of
-    edges that are ALL missing (the group's edges back each other up, so removing one alone is cheap and the
-    order of removals matters). Weights and penalties are multiples of 1/64: sums are exact."""
+    """``score(kept)``: a base, plus the summed weights of the edges missing from ``kept``, plus a penalty for each
+    group of edges that are ALL missing (the group's edges back each other up, so removing one alone is cheap and
+    the order of removals matters). A negative weight is an edge whose removal LOWERS the score; the base keeps
+    every score non-negative. Base, weights and penalties are multiples of 1/64: sums are exact."""
 
     def __init__(self, edges, weights, groups):
         self.edges, self.weights, self.groups = list(edges), dict(weights), [(tuple(g), p) for g, p in groups]
+        self.base = -sum(min(w, 0.0) for w in self.weights.values())
 
     def __call__(self, kept):
         kept = {tuple(edge) for edge in kept}
-        total = sum(self.weights[edge] for edge in self.edges if edge not in kept)
+        total = self.base + sum(self.weights[edge] for edge in self.edges if edge not in kept)
         total += sum(penalty for group, penalty in self.groups if not any(edge in kept for edge in group))
         return float(total)
 
 
+def _observe_acdc(function, args, kwargs):
+    """The kept edges and how often ``score`` was called (the docstring asks for once per edge, plus one)."""
+    edges, score, tau = args
+    calls = []
+
+    def counting(kept):          # a function: the learner wrapper's deep copy keeps it (and its counter) as it is
+        calls.append(1)
+        return score(kept)
+
+    return function(edges, counting, tau, **kwargs), len(calls), len(edges)
+
+
 def _kept_compare(got, want):
+    got, calls, n_edges = got
     if got is None or isinstance(got, (str, bytes)) or not hasattr(got, "__iter__"):
         raise CheckFailure("acdc should return the set of kept edges")
     got = sorted(tuple(edge) for edge in got)
     if len(set(got)) != len(got):
         raise CheckFailure("an edge is kept twice")
-    expect_equal(got, sorted(tuple(edge) for edge in want))
+    expect_equal(got, sorted(tuple(edge) for edge in want[0]))
+    if calls > n_edges + 1:
+        raise CheckFailure("score was called more than once per edge (plus once for the full circuit)")
 
 
-@hidden("11.acdc", compare=_kept_compare)
+@hidden("11.acdc", compare=_kept_compare, observe=_observe_acdc)
 def _acdc(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -96,12 +113,17 @@ def _acdc(rng):
             important = rng.random() < 0.3
             weights[edge] = int(rng.integers(8, 41) if important else rng.integers(0, 4)) / 64
         # groups of individually cheap edges that back each other up: which one ACDC keeps depends on the order
-        groups = []
+        groups, grouped = [], set()
         for _ in range(int(rng.integers(2, 5))):
             members = [edges[int(i)] for i in rng.choice(len(edges), size=int(rng.integers(2, 4)), replace=False)]
             for edge in members:
                 weights[edge] = int(rng.integers(0, 2)) / 64
+            grouped.update(members)
             groups.append((members, int(rng.integers(tau_64 + 2, 41)) / 64))
+        # edges whose removal LOWERS the score by more than tau: ACDC removes them (|difference| would keep them)
+        free = [edge for edge in edges if edge not in grouped]
+        for i in rng.choice(len(free), size=min(len(free), int(rng.integers(1, 4))), replace=False):
+            weights[free[int(i)]] = -int(rng.integers(tau_64 + 2, 41)) / 64
         cases.append(((edges, _TableScore(edges, weights, groups), (tau_64 + 0.5) / 64), {}))
     return cases
 
