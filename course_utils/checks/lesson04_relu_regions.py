@@ -9,6 +9,7 @@ from math import comb
 import numpy as np
 
 from ..checking import CheckFailure, as_array, as_float, expect_close, expect_equal
+from ..checking.tolerance import lowest_precision
 from ..exercises import exercise
 from ..lessons import LessonInfo
 from ..reference import lesson04_relu_regions as ref
@@ -19,6 +20,25 @@ LESSON = LessonInfo("04", "relu_regions", "ReLU networks are piecewise linear", 
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+# the tolerance a float64 answer must meet (the hidden cases use the same: close_results); float32 answers get
+# float32-sized tolerances from the course's tolerance policy
+RTOL, ATOL = 1e-6, 1e-9
+INT64_MAX = 2 ** 63 - 1
+
+
+def _in_learner_precision(values, answer):
+    """``values`` (a float64 evaluation of the learner's network) cast to the lowest float precision held in
+    ``answer``, so that the tolerance policy treats a network built in float32 as a float32 answer."""
+    low = lowest_precision(answer)
+    if low is None:
+        return values
+    return np.asarray(values, dtype=np.float16 if low[0] >= 5e-3 else np.float32)
+
+
+def _as_int64(value):
+    """What a sum computed in numpy int64 becomes: Python's exact integer wrapped into [-2⁶³, 2⁶³)."""
+    return (value + 2 ** 63) % 2 ** 64 - 2 ** 63
 
 def _entries(n):
     return f"{n} entr{'y' if n == 1 else 'ies'}"
@@ -48,7 +68,7 @@ def _compare_vectors(got, expected, *, case, what, mistakes=None, hint=None):
                 break
         raise CheckFailure(f"{what} should have {_entries(len(expected))}, but it has {len(array)}.", case=case,
                            expected=expected, got=array, hint=hint)
-    expect_close(array, expected, case=case, what=what, mistakes=mistakes, hint=hint, rtol=1e-9, atol=1e-9)
+    expect_close(array, expected, case=case, what=what, mistakes=mistakes, hint=hint, rtol=RTOL, atol=ATOL)
 
 
 def _count(got, *, case, what):
@@ -83,14 +103,15 @@ def _shallow(answer, *, case, what="your network"):
 @exercise("04.shallow_net", points=1, reference=ref.shallow_net, title="a shallow ReLU network with scalar input")
 def check_shallow_net(shallow_net):
     rng = np.random.default_rng(4)
-    x = np.linspace(-3.0, 3.0, 13)
-    cases = [(rng.normal(size=3).round(2), rng.normal(size=3).round(2), np.array([1.5, -2.0, 1.0]), 0.5),
-             (np.array([1.0, -1.0]), np.array([0.0, 1.0]), np.array([-1.0, -2.0]), -1.0),
-             (np.array([2.0]), np.array([-1.0]), np.array([3.0]), 0.25)]
-    for w, b, v, c in cases:
+    cases = [(np.linspace(-3.0, 3.0, 13), rng.normal(size=3).round(2), rng.normal(size=3).round(2),
+              np.array([1.5, -2.0, 1.0]), 0.5),
+             (np.array([-50.0, -2.5, -0.7, 0.25, 1.5, 4.0, 30.0]), np.array([1.0, -1.0]), np.array([0.0, 1.0]),
+              np.array([-1.0, -2.0]), -1.0),
+             (np.array([0.75]), np.array([2.0]), np.array([-1.0]), np.array([3.0]), 0.25)]
+    for x, w, b, v, c in cases:
         case = {"x": x, "w": w, "b": b, "v": v, "c": c}
         expected = ref.shallow_net(x, w, b, v, c)
-        expect_close(shallow_net(x, w, b, v, c), expected, case=case, what="the output f(x)", rtol=1e-9, atol=1e-9,
+        expect_close(shallow_net(x, w, b, v, c), expected, case=case, what="the output f(x)", rtol=RTOL, atol=ATOL,
                      mistakes={"did you forget the output bias c?": expected - c,
                                "did you forget the hidden biases b inside the ReLU?": ref.shallow_net(x, w, 0 * b, v, c),
                                "apply the ReLU to each hidden unit's w_d·x + b_d; without it the network is a "
@@ -184,16 +205,18 @@ def check_fit_piecewise_linear(fit_piecewise_linear):
     for knots, values in cases:
         knots, values = np.array(knots), np.array(values)
         case = {"knots": knots, "values": values}
-        w, b, v, c = _shallow(fit_piecewise_linear(knots, values), case=case)
+        fit_answer = fit_piecewise_linear(knots, values)
+        w, b, v, c = _shallow(fit_answer, case=case)
         xs = np.unique(np.concatenate([np.linspace(knots[0] - 5, knots[-1] + 5, 301), knots,
                                        [knots[0] - 100.0, knots[-1] + 100.0]]))
         target = ref.piecewise_linear(xs, knots, values)
         got = ref.shallow_net(xs, w, b, v, c)
+        tolerance = max(RTOL, (lowest_precision(fit_answer) or (0,))[0])
         if not np.all(np.isfinite(got)):
             raise CheckFailure("your network's output contains nan or inf.", case=case, show_values=False,
                                hint="check for a division by zero when you compute slopes")
         worst = int(np.argmax(np.abs(got - target)))
-        if abs(got[worst] - target[worst]) > 1e-6 * (1 + abs(target[worst])):
+        if abs(got[worst] - target[worst]) > tolerance * (1 + abs(target[worst])):
             raise CheckFailure(f"your network differs from the target at x = {xs[worst]:g}.", case=case,
                                expected=float(target[worst]), got=float(got[worst]),
                                hint=_piecewise_hint(w, b, v, c, knots, values, xs, got, target))
@@ -202,7 +225,8 @@ def check_fit_piecewise_linear(fit_piecewise_linear):
 @exercise("04.max_regions", points=2, reference=ref.max_regions,
           title="Zaslavsky's bound on the number of linear regions")
 def check_max_regions(max_regions):
-    cases = [(1, 5), (2, 3), (10, 8), (10, 50), (3, 0), (2, 1), (30, 100)]
+    # (63, 64): every term C(64, j) fits in int64 but the sum, 2⁶⁴ - 1, does not; (30, 100): terms past 2⁶³
+    cases = [(1, 5), (2, 3), (10, 8), (10, 50), (3, 0), (2, 1), (30, 100), (63, 64)]
     for d_in, d_hidden in cases:
         case = {"d_in": d_in, "d_hidden": d_hidden}
         got = max_regions(d_in, d_hidden)
@@ -221,9 +245,16 @@ def check_max_regions(max_regions):
                 2 ** d_hidden,
             "sum C(D, j) over every j from 0 to D_i, not only j = D_i": comb(d_hidden, d_in),
         }
+        if expected > INT64_MAX:
+            mistakes[f"the bound here is {expected}, past 2⁶³ - 1: a numpy int64 sum (np.sum, np.int64) wraps "
+                     f"around to a wrong, often negative, number; add Python ints (math.comb and the built-in "
+                     f"sum), which are exact"] = _as_int64(expected)
+        hint = "Zaslavsky: Σ_{j=0}^{D_i} C(D, j), with math.comb(D, j)"
+        if expected > INT64_MAX and abs(got) <= INT64_MAX:
+            hint += (f"; the bound here is {expected}, past 2⁶³ - 1, so if you computed in numpy int64 it "
+                     f"overflowed: use Python ints, which are exact")
         expect_equal(got, expected, case=case, what="the maximum number of regions",
-                     mistakes={h: m for h, m in mistakes.items() if m != expected},
-                     hint="Zaslavsky: Σ_{j=0}^{D_i} C(D, j), with math.comb(D, j)")
+                     mistakes={h: m for h, m in mistakes.items() if m != expected}, hint=hint)
 
 
 def _grid(lo, hi, n):
@@ -314,9 +345,10 @@ def check_compose_shallow(compose_shallow):
     for label, f, g in (("f with 3 units, g with 2 units", f1, g1), ("the tent map twice", ref.tent_map(), ref.tent_map()),
                         ("g with 2 units, f with 3 units", g1, f1)):
         case = label
-        layers = _layers(compose_shallow(f, g), f, g, case=case)
+        answer = compose_shallow(f, g)
+        layers = _layers(answer, f, g, case=case)
         expected = ref.shallow_net(ref.shallow_net(x, *f), *g)
-        got = ref.deep_net(x[:, None], layers)[:, 0]
+        got = _in_learner_precision(ref.deep_net(x[:, None], layers)[:, 0], answer)
         (W1, b1), (W2, b2), (W3, b3) = ref.compose_shallow(f, g)
         w_g, b_g = np.asarray(g[0]), np.asarray(g[1])
         candidates = {
@@ -329,6 +361,6 @@ def check_compose_shallow(compose_shallow):
                 [(W1, b1), (np.outer(w_g, np.ones(len(f[0]))), b2), (W3, b3)],
         }
         expect_close(got, expected, case=case, what="the composed network's output at x = -4, -3.9, ..., 4",
-                     rtol=1e-9, atol=1e-9,
+                     rtol=RTOL, atol=ATOL,
                      mistakes={h: ref.deep_net(x[:, None], L)[:, 0] for h, L in candidates.items()},
                      hint="g's units compute relu(w_g·f(x) + b_g) with f(x) = v_f·h1 + c_f: expand that product")

@@ -6,7 +6,8 @@ away from ReLU kinks, and coinciding joints coincide exactly (dyadic numbers), s
 """
 import numpy as np
 
-from ...checking import CheckFailure, as_array, as_float, expect_close, expect_equal
+from ...checking import CheckFailure, as_array, as_float, expect_equal
+from ...checking.tolerance import lowest_precision
 from ...reference import lesson04_relu_regions as ref
 from . import CASES_PER_EXERCISE, hidden
 
@@ -36,7 +37,7 @@ def _shallow_parameters(rng, units):
             round(float(rng.normal()), 2))
 
 
-@hidden("04.shallow_net", compare=lambda got, want: expect_close(got, want, rtol=1e-9, atol=1e-9))
+@hidden("04.shallow_net")  # close_results: the public check's tolerance (rtol 1e-6, atol 1e-9)
 def _shallow_net(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -61,7 +62,7 @@ def _joints(rng, units):
     return w, b + 0.0
 
 
-@hidden("04.joint_positions", compare=lambda got, want: expect_close(got, want, rtol=1e-9, atol=1e-9))
+@hidden("04.joint_positions")  # close_results, as the public check
 def _joint_positions(rng):
     cases = []
     for index in range(CASES_PER_EXERCISE):
@@ -77,7 +78,15 @@ def _joint_positions(rng):
 
 @hidden("04.count_regions_1d", compare=_exact_count)
 def _count_regions_1d(rng):
-    return [(_joints(rng, int(rng.integers(1, 9))), {}) for _ in range(CASES_PER_EXERCISE)]
+    cases = []
+    for index in range(CASES_PER_EXERCISE):
+        w, b = _joints(rng, int(rng.integers(1, 9)))
+        if index % 2 and np.any(w != 0):  # one more unit, its joint 1/16 from another: distinct, yet close
+            d = int(np.flatnonzero(w != 0)[0])
+            joint = -b[d] / w[d] + rng.choice([-1.0, 1.0]) / 16
+            w, b = np.append(w, 2.0), np.append(b, -2.0 * joint) + 0.0
+        cases.append(((w, b), {}))
+    return cases
 
 
 def _network(answer):
@@ -92,6 +101,11 @@ def _network(answer):
 def _joints_of(w, b):
     bends = w != 0
     return -b[bends] / w[bends]
+
+
+def _learner_rtol(answer, rtol):
+    """``rtol``, or the float32 (float16) tolerance when the learner's network holds such numbers."""
+    return max(rtol, (lowest_precision(answer) or (0.0,))[0])
 
 
 def _same_function(evaluate_got, evaluate_want, joints, rtol):
@@ -113,7 +127,8 @@ def _piecewise_compare(got, want):
     """Any network equal to the target everywhere is right (the public checker's tolerance, 1e-6)."""
     w, b, v, c = _network(got)
     _same_function(lambda xs: ref.shallow_net(xs, w, b, v, c), lambda xs: ref.shallow_net(xs, *want),
-                   np.concatenate([_joints_of(w, b), _joints_of(np.asarray(want[0]), np.asarray(want[1]))]), 1e-6)
+                   np.concatenate([_joints_of(w, b), _joints_of(np.asarray(want[0]), np.asarray(want[1]))]),
+                   _learner_rtol(got, 1e-6))
 
 
 @hidden("04.fit_piecewise_linear", compare=_piecewise_compare)
@@ -126,13 +141,23 @@ def _fit_piecewise_linear(rng):
     return cases
 
 
-@hidden("04.max_regions", compare=_exact_count)
+def _exact_int(got, want):
+    """The bound, exactly: an integer (Python or numpy), never a float, as the public check demands."""
+    if isinstance(got, (float, np.floating)):
+        raise CheckFailure("the bound should be an exact integer, not a float")
+    _exact_count(got, want)
+
+
+@hidden("04.max_regions", compare=_exact_int)
 def _max_regions(rng):
     cases = []
     for index in range(CASES_PER_EXERCISE):
         if index % 4 == 3:  # as many inputs as units or more: every pattern, 2^D
             d_hidden = int(rng.integers(0, 12))
             d_in = d_hidden + int(rng.integers(0, 3))
+        elif index % 4 == 2:  # each C(D, j) fits in int64 but their sum does not: a numpy int64 sum wraps
+            d_hidden = int(rng.integers(64, 67))
+            d_in = int(rng.integers(40, d_hidden))
         else:
             d_in, d_hidden = int(rng.integers(1, 40)), int(rng.integers(1, 250))
         cases.append(((max(d_in, 1), d_hidden), {}))
@@ -187,7 +212,7 @@ def _compose_compare(got, want):
     layers = _deep_layers(got, shapes)
     first_joints = np.concatenate([_joints_of(W.reshape(-1), b) for W, b in (layers[0], want[0])])
     _same_function(lambda xs: ref.deep_net(xs[:, None], layers)[:, 0], lambda xs: ref.deep_net(xs[:, None], want)[:, 0],
-                   np.concatenate([first_joints, np.linspace(-10.0, 10.0, 401)]), 1e-7)
+                   np.concatenate([first_joints, np.linspace(-10.0, 10.0, 401)]), _learner_rtol(got, 1e-6))
 
 
 @hidden("04.compose_shallow", compare=_compose_compare)
