@@ -6,6 +6,7 @@ import torch
 from torch.nn import functional as F
 
 from ..checking import CheckFailure, as_array, as_float, expect_close, expect_equal, expect_true
+from ..checking.formatting import to_numpy
 from ..exercises import exercise
 from ..lessons import LessonInfo
 from ..reference import lesson05_llm_basics as ref
@@ -177,7 +178,18 @@ def check_bigram_loss(bigram_loss):
 SOFTMAX_CASES = [(torch.tensor([1.0, 2.0, 3.0]), 1.0), (torch.tensor([1.0, 2.0, 3.0]), 0.5),
                  (torch.tensor([[2.0, 0.0, -1.0, 0.5], [0.1, 0.2, 0.3, 0.4]]), 2.0),
                  (torch.tensor([[0.0, 1.0], [3.0, -3.0], [1.0, 1.0]]), 0.7),
-                 (torch.tensor([1000.0, 999.0, 998.0]), 1.0)]
+                 (torch.tensor([1000.0, 999.0, 998.0]), 1.0),
+                 (torch.tensor([[3.0, 1.0, 2.5], [-2.0, 0.5, 0.0]]), 0.02)]   # logits / T up to 150: exp overflows
+
+OVERFLOW_HINT = ("subtract the max of logits / temperature (over the last axis) before exp, so that large "
+                 "scaled logits do not overflow: exp(1000) and exp(3 / 0.02) are inf")
+
+
+def _finite(value):
+    try:
+        return bool(np.all(np.isfinite(as_array(value))))
+    except CheckFailure:
+        return True
 
 
 @exercise("05.softmax_with_temperature", points=1, reference=ref.softmax_with_temperature,
@@ -194,19 +206,47 @@ def check_softmax_with_temperature(softmax_with_temperature):
                                "divide the logits by the temperature *before* the softmax; dividing the "
                                "probabilities afterwards only rescales them": plain / temperature,
                                "divide by the temperature, don't multiply": torch.softmax(logits * temperature, dim=-1)},
-                     hint=("subtract the max logit before exp so that large logits do not overflow"
-                           if float(logits.max()) > 100 else "p = exp(z / T) / sum(exp(z / T)) over the last axis"))
+                     hint=OVERFLOW_HINT if not _finite(got) else "p = exp(z / T) / sum(exp(z / T)) over the last axis")
+
+
+def top_k_problem(got, logits, k):
+    """None when ``got`` (an array) is a valid top-k filter of the 1-D ``logits``; otherwise what is wrong.
+
+    Entries above the k-th largest value are kept, entries below it become -inf. When several logits
+    tie for the k-th place, keeping all of them and keeping only enough of them for exactly k entries
+    are both valid (``logits < kth`` does the first, ``torch.topk`` indices the second).
+    """
+    logits = np.asarray(to_numpy(logits), dtype=float)
+    kth = np.sort(logits)[::-1][k - 1]
+    removed = np.isneginf(got)
+    if np.any(~removed & (got != logits)):
+        return "the entries you keep should be the original logits, unchanged, and the others float('-inf')"
+    if np.any(removed & (logits > kth)) or np.any(~removed & (logits < kth)):
+        return "the kept entries should be the k largest logits"
+    tied_kept = int(np.sum(~removed & (logits == kth)))
+    if tied_kept not in (int(np.sum(logits == kth)), k - int(np.sum(logits > kth))):
+        return (f"{tied_kept} of the logits tied for the k-th place are kept: keep all of them, or just enough "
+                f"of them to keep exactly k")
+    return None
+
+
+TOP_K_CASES = [(torch.tensor([0.5, 2.0, -1.0, 1.5, 0.0]), 2), (torch.tensor([3.0, 1.0, 2.0]), 1),
+               (torch.tensor([0.1, 0.4, 0.3, 0.2]), 4), (torch.tensor([-2.0, -1.0, -3.0, 5.0, 4.0, 0.0]), 3),
+               # ties: at the k-th place (keep all of them or exactly k), above it, and below it
+               (torch.tensor([1.0, 2.0, 2.0, 3.0, 0.0, 2.0]), 2), (torch.tensor([2.0, 2.0, 1.0, 1.0, 0.0, 1.0]), 3),
+               (torch.tensor([5.0, 0.0, 5.0, 0.0, -1.0]), 2), (torch.tensor([1.0, 1.0, 1.0, 1.0]), 3)]
 
 
 @exercise("05.top_k_filter", points=1, reference=ref.top_k_filter, title="top-k filtering")
 def check_top_k_filter(top_k_filter):
-    cases = [(torch.tensor([0.5, 2.0, -1.0, 1.5, 0.0]), 2), (torch.tensor([3.0, 1.0, 2.0]), 1),
-             (torch.tensor([0.1, 0.4, 0.3, 0.2]), 4), (torch.tensor([-2.0, -1.0, -3.0, 5.0, 4.0, 0.0]), 3)]
-    for logits, k in cases:
+    for logits, k in TOP_K_CASES:
         case = {"logits": logits, "k": k}
         got = as_array(top_k_filter(logits.clone(), k), shape=tuple(logits.shape), case=case, what="the filtered logits")
+        problem = top_k_problem(got, logits, k)
+        if problem is None:
+            continue
         want = ref.top_k_filter(logits, k).numpy()
-        order = torch.argsort(logits, descending=True)
+        order = torch.argsort(logits, descending=True, stable=True)
         keep_more = logits.clone()
         keep_more[order[k + 1:]] = float("-inf")
         keep_fewer = logits.clone()
@@ -219,14 +259,12 @@ def check_top_k_filter(top_k_filter):
                  "keep exactly k logits: you kept one too few": keep_fewer,
                  "keep the k *largest* logits": bottom,
                  "set the others to -inf (so exp gives probability 0), not to 0": zeroed}
-        same = np.array_equal(np.isinf(got), np.isinf(want)) and np.allclose(got[np.isfinite(got)],
-                                                                             want[np.isfinite(want)])
-        if not same:
-            matched = next((h for h, v in hints.items() if np.array_equal(np.asarray(v), got)), None)
-            raise CheckFailure(f"Unexpected filtered logits ({kept} finite entries, expected {k}).", case=case,
-                               expected=torch.as_tensor(want), got=torch.as_tensor(got),
-                               hint=matched or "find the k-th largest value with torch.topk and set every logit "
-                                               "below it to float('-inf')")
+        matched = next((h for h, v in hints.items() if top_k_problem(np.asarray(v, dtype=float), logits, k)
+                        and np.array_equal(np.asarray(v), got)), None)
+        raise CheckFailure(f"Unexpected filtered logits ({kept} finite entries, k = {k}): {problem}.",
+                           case=case, expected=torch.as_tensor(want), got=torch.as_tensor(got),
+                           hint=matched or "find the k-th largest value with torch.topk and set every logit "
+                                           "below it to float('-inf')")
 
 
 SAMPLING_CASES = [  # (logits, temperature, top_k, seed)
@@ -236,12 +274,22 @@ SAMPLING_CASES = [  # (logits, temperature, top_k, seed)
     (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 1.0, 2, 3),
     (torch.tensor([0.2, 0.1, 0.4, 0.3, 0.0, 0.35]), 1.5, 3, 4),
     (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 0, None, 5),
+    # ties: greedy may return any index of a largest logit; top-k ties only away from the k-th place
+    (torch.tensor([2.0, 0.5, 2.0, 1.0, 2.0]), 0, None, 6),
+    (torch.tensor([1.0, 3.0, 1.0, 3.0, 0.0, 1.0]), 1.0, 2, 7),
+    (torch.tensor([0.5, 0.5, 1.0, 1.0, 0.0]), 0.8, 4, 8),
 ]
 
 
 def _draws(function, logits, temperature, top_k, seed, n=12):
     """n calls, call i with its own generator seeded 1000·seed + i (each call's draw is reproducible)."""
     return [function(logits, temperature, top_k, torch.Generator().manual_seed(1000 * seed + i)) for i in range(n)]
+
+
+def greedy_choices(logits):
+    """The indices of the largest logit (several when it is tied): each is a right greedy answer."""
+    logits = torch.as_tensor(logits)
+    return [int(i) for i in torch.nonzero(logits == logits.max()).flatten()]
 
 
 def _sample_variant(mistake):
@@ -273,8 +321,8 @@ def check_sample_token(sample_token):
                                    show_values=False)
         got = [int(v) for v in got]
         want = _draws(ref.sample_token, logits, temperature, top_k, seed)
-        if got == want:
-            continue
+        if got == want or (temperature == 0 and all(v in greedy_choices(logits) for v in got)):
+            continue    # temperature 0: any index of a largest logit is right
         expect_equal(got, want, case=case, what="the seeded draws",
                      mistakes={"divide the logits by the temperature before the softmax; dividing the probabilities "
                                "afterwards changes nothing once they are renormalised":
@@ -310,11 +358,15 @@ def check_causal_attention(causal_attention):
                     "the pattern gives weight to future positions (pattern[i, j] > 0 for some j > i).", case=case,
                     hint="mask the scores where key j > query i with -inf *before* the softmax "
                          "(torch.triu(..., diagonal=1) marks those places)")
-        expect_close(pattern.sum(-1), torch.ones(shape[:-1], dtype=torch.float64), case=case, atol=1e-6,
-                     what="each query's row of the pattern, summed",
-                     hint="the softmax goes over the keys (the last axis), so each query's weights sum to 1")
         scores = q @ k.transpose(-2, -1)
         future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        masked_after = torch.softmax(scores / math.sqrt(d), dim=-1).masked_fill(future, 0.0)
+        expect_close(pattern.sum(-1), torch.ones(shape[:-1], dtype=torch.float64), case=case, atol=1e-6,
+                     what="each query's row of the pattern, summed",
+                     hint=("mask *before* the softmax: set the future scores to -inf, then softmax. Zeroing the "
+                           "future weights after the softmax leaves rows that no longer sum to 1"
+                           if torch.allclose(pattern, masked_after, rtol=1e-4, atol=1e-6) else
+                           "the softmax goes over the keys (the last axis), so each query's weights sum to 1"))
         expect_close(pattern, ref.causal_attention(q, k, v)[1], case=case, what="the attention pattern", atol=1e-7,
                      mistakes={"scale the scores by 1/sqrt(d) before the softmax":
                                torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)},
@@ -376,27 +428,34 @@ def _tokens(seed, batch, seq, vocab):
 @exercise("05.embed", points=1, reference=ref.embed, title="token and position embeddings")
 def check_embed(embed):
     model = _tiny_model(1)
-    for seed, (batch, seq) in enumerate(((1, 5), (3, 8), (2, 1))):
-        tokens = _tokens(seed, batch, seq, model.config.vocab_size)
-        case = {"tokens": tokens, "W_E shape": tuple(model.W_E.shape), "W_pos shape": tuple(model.W_pos.shape)}
+    generator = torch.Generator().manual_seed(11)
+    # a second pair of tables with other sizes (vocabulary 7, context 9, width 6): nothing may be hard-coded
+    other_W_E, other_W_pos = torch.randn(7, 6, generator=generator), torch.randn(9, 6, generator=generator)
+    tables = [(model.W_E.detach(), model.W_pos.detach())] * 3 + [(other_W_E, other_W_pos)] * 2
+    for seed, ((batch, seq), (W_E, W_pos)) in enumerate(zip(((1, 5), (3, 8), (2, 1), (2, 4), (1, 9)), tables)):
+        tokens = _tokens(seed, batch, seq, W_E.shape[0])
+        case = {"tokens": tokens, "W_E shape": tuple(W_E.shape), "W_pos shape": tuple(W_pos.shape)}
         with torch.no_grad():
-            got = embed(tokens.clone(), model.W_E.detach().clone(), model.W_pos.detach().clone())
-            want = ref.embed(tokens, model.W_E, model.W_pos)
+            got = embed(tokens.clone(), W_E.clone(), W_pos.clone())
+            want = ref.embed(tokens, W_E, W_pos)
             expect_close(got, want, case=case, what="the embeddings", atol=1e-6,
-                         mistakes={"add the position embeddings W_pos[:T]": model.W_E[tokens],
+                         mistakes={"add the position embeddings W_pos[:T]": W_E[tokens],
                                    "position embeddings are indexed by position 0..T-1, not by token":
-                                   model.W_E[tokens] + model.W_pos[tokens]},
+                                   W_E[tokens] + W_pos[tokens]},
                          hint="W_E[tokens] has shape (B, T, d_model); add W_pos[:T], which broadcasts over the batch")
 
 
 @exercise("05.transformer_block", points=2, reference=ref.transformer_block, title="a pre-LayerNorm transformer block")
 def check_transformer_block(transformer_block):
-    model = _tiny_model(2)
-    block = model.blocks[0]
+    model, other = _tiny_model(2), _tiny_model(4, d_model=12, n_heads=3, d_mlp=20, n_layers=1)
     generator = torch.Generator().manual_seed(7)
-    for batch, seq in ((1, 4), (2, 7)):
-        x = torch.randn(batch, seq, model.config.d_model, generator=generator) * 2
-        case = {"x shape": (batch, seq, model.config.d_model), "block": "model.blocks[0] of a small random TinyGPT"}
+    blocks = [(model.blocks[0], "model.blocks[0] of a small random TinyGPT (d_model 16, 2 heads)"),
+              (model.blocks[1], "model.blocks[1] of the same TinyGPT"),
+              (other.blocks[0], "the block of another random TinyGPT (d_model 12, 3 heads)")]
+    for (batch, seq), (block, name) in zip(((1, 4), (2, 7), (2, 5)), blocks):
+        d_model = block.ln1.w.shape[0]
+        x = torch.randn(batch, seq, d_model, generator=generator) * 2
+        case = {"x shape": (batch, seq, d_model), "block": name}
         with torch.no_grad():
             got = transformer_block(block, x.clone())
             want = ref.transformer_block(block, x)
@@ -417,10 +476,12 @@ def check_transformer_block(transformer_block):
 
 @exercise("05.gpt_forward", points=1, reference=ref.gpt_forward, title="TinyGPT assembled from its parts")
 def check_gpt_forward(gpt_forward):
-    model = _tiny_model(3)
-    for seed, (batch, seq) in enumerate(((1, 6), (2, 8))):
+    models = [(_tiny_model(3), "a small random TinyGPT (2 blocks)"),
+              (_tiny_model(5, vocab_size=9, n_ctx=10, d_model=12, n_heads=3, d_mlp=24, n_layers=3),
+               "another random TinyGPT (3 blocks, d_model 12, vocabulary 9)")]
+    for seed, ((batch, seq), (model, name)) in enumerate(zip(((1, 6), (2, 8), (2, 10)), models + models[1:])):
         tokens = _tokens(seed + 10, batch, seq, model.config.vocab_size)
-        case = {"tokens": tokens, "model": "a small random TinyGPT (2 blocks)"}
+        case = {"tokens": tokens, "model": name}
         with torch.no_grad():
             got = gpt_forward(model, tokens.clone())
             want = model(tokens)

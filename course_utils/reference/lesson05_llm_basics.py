@@ -54,7 +54,11 @@ def softmax_with_temperature(logits, temperature=1.0):
 
 
 def top_k_filter(logits, k):
-    """A copy of the 1-D ``logits`` where every entry outside the k largest is -inf."""
+    """A copy of the 1-D ``logits`` where every entry outside the k largest is -inf.
+
+    Logits tied for the k-th place are all kept here; keeping only enough of them for exactly k
+    entries (as ``torch.topk``'s indices do) is accepted too.
+    """
     logits = torch.as_tensor(logits, dtype=torch.float64).clone()
     kth_largest = torch.topk(logits, k).values[-1]
     logits[logits < kth_largest] = float("-inf")

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ...checking import CheckFailure, as_float, expect_close, expect_equal
+from ...checking import CheckFailure, as_array, as_float, expect_close, expect_equal
 from . import CASES_PER_EXERCISE, hidden
 
 # --- byte-pair encoding -------------------------------------------------------------------------
@@ -54,15 +54,26 @@ def _string_list_compare(got, want):
 
 @hidden("05.merge_pair", compare=_string_list_compare)
 def _merge_pair(rng):
+    # Three kinds of case: runs of one token merged with itself ('aaaaa' with ('a', 'a'): the left-to-right
+    # scan without overlaps), a pair that occurs several times (every occurrence is merged), and a pair
+    # that may not occur at all.
     cases = []
     for i in range(CASES_PER_EXERCISE):
         vocab = ["a", "aa", "b", "ab", "c", "bc"] if i % 2 else list(rng.choice(_ALPHABETS))
         tokens = _random_tokens(rng, 4, 18, vocab=vocab)
-        pairs = list(zip(tokens, tokens[1:]))
-        if i == 7 or not pairs:   # a pair that may not occur at all
+        if i % 3 == 0:     # odd runs of 3 or 5 of the same token among other tokens
+            token = str(rng.choice(vocab))
+            for _ in range(int(rng.integers(1, 3))):
+                at = int(rng.integers(len(tokens) + 1))
+                tokens[at:at] = [token] * int(rng.choice([3, 5]))
+            pair = (token, token)
+        elif i == 7:       # a pair that may not occur at all
             pair = (str(rng.choice(vocab)), str(rng.choice(vocab)))
-        else:
-            pair = pairs[int(rng.integers(len(pairs)))]
+        else:              # a pair that occurs at least twice, apart
+            pair = tuple(str(t) for t in rng.choice(vocab, size=2))
+            for _ in range(int(rng.integers(2, 4))):
+                at = int(rng.integers(len(tokens) + 1))
+                tokens[at:at] = ["|", *pair, "|"]
         cases.append(((tokens, tuple(pair)), {}))
     return cases
 
@@ -95,19 +106,35 @@ def _merges_compare(got, want):
     expect_equal([tuple(pair) for pair in got], [tuple(pair) for pair in want])
 
 
+def _bpe_tie_variants_differ(text, n_merges):
+    """True when breaking ties another way (the first pair seen, the largest pair) learns other merges."""
+    from ...checks.lesson05_llm_basics import _bpe_variant
+    from ...reference import lesson05_llm_basics as ref
+
+    want = ref.train_bpe(text, n_merges)
+    return all(_bpe_variant(text, n_merges, tie=tie) != want for tie in ("first", "largest"))
+
+
 @hidden("05.train_bpe", compare=_merges_compare)
 def _train_bpe(rng):
-    # Texts made of a few random words, so that merges build longer tokens; every round taken has a
-    # strictly most frequent pair, so the answer does not hinge on the tie rule. n_merges sometimes
-    # exceeds what the text supports (the loop must stop when no pair occurs twice).
+    # Texts made of a few random words, so that merges build longer tokens. Half the cases have a strictly
+    # most frequent pair in every round, the other half hinge on the documented tie rule (the smallest
+    # pair wins): words repeated equally often, so that several pairs tie, in an order where the first
+    # pair seen and the largest pair are not the smallest. n_merges sometimes exceeds what the text
+    # supports (the loop must stop when no pair occurs twice).
     cases = []
     while len(cases) < CASES_PER_EXERCISE:
         letters = list(rng.choice(_ALPHABETS[1:]).replace(" ", ""))
         words = ["".join(rng.choice(letters, size=int(rng.integers(2, 5)))) for _ in range(int(rng.integers(2, 4)))]
-        text = " ".join(rng.choice(words, size=int(rng.integers(3, 10))))
-        n_merges = int(rng.integers(2, 10))
-        if _bpe_without_ties(text, n_merges):
-            cases.append(((text, n_merges), {}))
+        n_merges = int(rng.integers(2, 10)) if cases else 40   # the first case always runs out of pairs
+        if len(cases) % 2:
+            text = " ".join(rng.permutation(words * int(rng.integers(2, 4))))
+            if _bpe_tie_variants_differ(text, n_merges):
+                cases.append(((text, n_merges), {}))
+        else:
+            text = " ".join(rng.choice(words, size=int(rng.integers(3, 10))))
+            if _bpe_without_ties(text, n_merges):
+                cases.append(((text, n_merges), {}))
     return cases
 
 
@@ -162,40 +189,96 @@ def _softmax(rng):
         temperature = float(rng.choice([0.3, 0.5, 0.7, 1.5, 2.0, 3.0]))
         if i == 3:   # large logits: only a max-subtracting softmax survives (T = 1 keeps float32 exact)
             logits, temperature = logits + float(rng.uniform(300, 800)), 1.0
+        if i == 5:   # a small temperature: logits / T reach 100 to 200, past where float32's exp overflows
+            logits = logits / 3 - float((logits / 3).max()) + float(rng.uniform(2, 4))
+            temperature = 0.02
         cases.append(((logits, temperature), {}))
     return cases
 
 
-@hidden("05.top_k_filter")
+def _tied_logits(rng, n, top_k=None):
+    """float32 logits with many ties (few distinct values); with ``top_k``, none tied across the k-th place."""
+    import torch
+
+    while True:
+        values = torch.tensor(rng.integers(-2, 3, n) * 0.75, dtype=torch.float32)
+        ordered = torch.sort(values, descending=True).values
+        if top_k is None or top_k >= n or ordered[top_k - 1] != ordered[top_k]:
+            return values
+
+
+def _observe_top_k(function, args, kwargs):
+    """The filtered logits with the problem they were given: any valid tie choice is compared as right."""
+    import torch
+
+    logits, k = torch.as_tensor(args[0]).clone(), args[1]
+    return {"result": function(*args, **kwargs), "logits": logits, "k": k}
+
+
+def _top_k_compare(got, want):
+    from ...checks.lesson05_llm_basics import top_k_problem
+
+    logits, k = want["logits"], want["k"]
+    result = as_array(got["result"], shape=tuple(logits.shape))
+    problem = top_k_problem(result, logits, k)
+    if problem:
+        raise CheckFailure(problem)
+
+
+@hidden("05.top_k_filter", compare=_top_k_compare, observe=_observe_top_k)
 def _top_k(rng):
     cases = []
-    for _ in range(CASES_PER_EXERCISE):
+    for i in range(CASES_PER_EXERCISE):
         n = int(rng.integers(3, 10))
-        cases.append(((_distinct_logits(rng, n), int(rng.integers(1, n))), {}))
+        logits = _distinct_logits(rng, n) if i % 2 else _tied_logits(rng, n)   # ties, often at the k-th place
+        cases.append(((logits, int(rng.integers(1, n))), {}))
     return cases
 
 
+def _observe_token(function, args, kwargs):
+    """12 draws, call i with a generator seeded (the case's seed + i), as in the public check; for
+    temperature 0 also every index of a largest logit (each is a right greedy answer)."""
+    import torch
+
+    from ...checks.lesson05_llm_basics import greedy_choices
+
+    logits, temperature, top_k, generator = args
+    seed = int(generator.initial_seed())
+    tokens = [function(logits, temperature, top_k, torch.Generator().manual_seed(seed + i), **kwargs)
+              for i in range(12)]
+    return {"tokens": tokens, "greedy_choices": greedy_choices(logits) if temperature == 0 else None}
+
+
 def _token_compare(got, want):
-    if hasattr(got, "numel"):
-        if got.numel() != 1:
-            raise CheckFailure("sample_token should return one token id")
-        got = got.reshape(()).item()
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
-        raise CheckFailure("sample_token should return one token id as a Python int")
-    expect_equal(int(got), int(want))
+    tokens = []
+    for token in got["tokens"]:
+        if hasattr(token, "numel"):
+            if token.numel() != 1:
+                raise CheckFailure("sample_token should return one token id")
+            token = token.reshape(()).item()
+        if isinstance(token, (bool, np.bool_)) or not isinstance(token, (int, np.integer)):
+            raise CheckFailure("sample_token should return one token id as a Python int")
+        tokens.append(int(token))
+    if want["greedy_choices"] is not None and all(token in want["greedy_choices"] for token in tokens):
+        return
+    expect_equal(tokens, [int(token) for token in want["tokens"]])
 
 
-@hidden("05.sample_token", compare=_token_compare)
+@hidden("05.sample_token", compare=_token_compare, observe=_observe_token)
 def _sample_token(rng):
     import torch
 
     cases = []
     for i in range(CASES_PER_EXERCISE):
         n = int(rng.integers(3, 9))
-        temperature = 0.0 if i == 5 else float(rng.choice([0.5, 0.8, 1.0, 1.5, 2.0]))
-        top_k = int(rng.integers(1, n)) if i % 2 else None
+        temperature = 0.0 if i in (5, 6) else float(rng.choice([0.5, 0.7, 1.5, 2.0]))
+        top_k = int(rng.integers(1, n - 1)) if i % 2 else None   # k + 1 < n: keeping one more is seen
+        if i == 1:   # top-1 at a high temperature: keeping a second token shows in 12 draws
+            temperature, top_k = 2.0, 1
         generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
-        cases.append(((_distinct_logits(rng, n, scale=1.5), temperature, top_k, generator), {}))
+        # some cases with tied logits (never tied across the k-th place: the lesson's draws are defined there)
+        logits = _tied_logits(rng, n, top_k) if i in (2, 3, 6) else _distinct_logits(rng, n, scale=1.5)
+        cases.append(((logits, temperature, top_k, generator), {}))
     return cases
 
 
