@@ -50,6 +50,16 @@ def _mlp_grads(params, X, y, *, axis=1, mean=True, tanh_grad=True):
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
+def _mlp_grads_layer2_from_Z1(params, X, y):
+    """The second layer's weight gradient taken against Z1 instead of H = tanh(Z1)."""
+    grads = ref.mlp_backward(params, X, y)
+    cache = ref.mlp_forward(params, X)
+    d = ref.softmax(cache["logits"], axis=1)
+    d[np.arange(len(X)), y] -= 1
+    grads["W2"] = (d / len(X)).T @ cache["Z1"]
+    return grads
+
+
 # --- apply_op ---
 
 def apply_op_swapped_mul(op, a, b=None):
@@ -283,7 +293,226 @@ MUTANTS = {
     ],
 }
 
-ALTERNATIVES = {}
+# --- audit: more plausible mistakes ---------------------------------------------------------------------------
+
+def linear_backward_db_over_outputs(dZ, X, W):
+    dX, dW, _ = ref.linear_backward(dZ, X, W)
+    return dX, dW, np.asarray(dZ).sum(axis=1)
+
+
+def tanh_backward_sigmoid_derivative(dH, H):
+    return np.asarray(dH) * np.asarray(H) * (1 - np.asarray(H))
+
+
+def apply_op_pow_precedence(op, a, b=None):
+    """b * a**b - 1: the exponent's "- 1" applied to the whole product."""
+    if op == "**":
+        return Value(a.data ** b, (a,), (b * a.data ** b - 1,), "**")
+    return ref.apply_op(op, a, b)
+
+
+def backward_without_chain(root):
+    """Adds each local gradient without multiplying by the node's own gradient."""
+    root.grad = 1.0
+    for node in reversed(ref.topological_order(root)):
+        for child, local in zip(node._children, node._local_grads):
+            child.grad += local
+
+
+def topo_bfs_reversed(root):
+    """Breadth-first from the root, reversed: a node reached early through a short path lands too late."""
+    order, seen, queue = [], {id(root)}, [root]
+    while queue:
+        node = queue.pop(0)
+        order.append(node)
+        for child in node._children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                queue.append(child)
+    return order[::-1]
+
+
+def train_epoch_skips_last_step(model, optimizer, X, y, batch_size):
+    """Records every batch's loss but steps only on full batches: the losses cannot show it, the weights do."""
+    losses = []
+    for start in range(0, len(X), batch_size):
+        X_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(X_batch), y_batch)
+        loss.backward()
+        if len(X_batch) == batch_size:
+            optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def train_epoch_zero_grad_before_step(model, optimizer, X, y, batch_size):
+    losses = []
+    for start in range(0, len(X), batch_size):
+        loss = F.cross_entropy(model(X[start:start + batch_size]), y[start:start + batch_size])
+        loss.backward()
+        optimizer.zero_grad()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def early_stopping_compares_previous_epoch(val_losses, patience):
+    """Counts epochs without a drop from the *previous* epoch, not from the best one."""
+    best_epoch, best, waited = 0, math.inf, 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best:
+            best_epoch, best = epoch, loss
+        if epoch and loss < val_losses[epoch - 1]:
+            waited = 0
+        elif epoch:
+            waited += 1
+        if waited >= patience:
+            return best_epoch, epoch
+    return best_epoch, len(val_losses) - 1
+
+
+def early_stopping_last_of_ties(val_losses, patience):
+    """best_epoch as the last epoch with the lowest loss before stopping, not the first."""
+    best_epoch, stop_epoch = ref.early_stopping(val_losses, patience)
+    seen = list(val_losses[:stop_epoch + 1])
+    return len(seen) - 1 - int(np.argmin(seen[::-1])), stop_epoch
+
+
+# --- correct answers written differently -------------------------------------------------------------------------
+
+def linear_backward_einsum_float32(dZ, X, W):
+    dZ, X, W = (np.asarray(a, dtype=np.float32) for a in (dZ, X, W))
+    return np.einsum("no,oi->ni", dZ, W), np.einsum("no,ni->oi", dZ, X), np.einsum("no->o", dZ)
+
+
+def linear_backward_torch_autograd(dZ, X, W):
+    X_t = torch.tensor(np.asarray(X), requires_grad=True)
+    W_t = torch.tensor(np.asarray(W), requires_grad=True)
+    b_t = torch.zeros(W_t.shape[0], dtype=torch.float64, requires_grad=True)
+    Z = X_t @ W_t.T + b_t
+    return torch.autograd.grad(Z, (X_t, W_t, b_t), torch.tensor(np.asarray(dZ)))
+
+
+def tanh_backward_expanded(dH, H):
+    dH, H = np.asarray(dH, dtype=np.float32), np.asarray(H, dtype=np.float32)
+    return dH - dH * H * H
+
+
+def mlp_backward_torch_tensors(params, X, y):
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    hidden = torch.tanh(torch.tensor(X) @ p["W1"].T + p["b1"])
+    loss = F.cross_entropy(hidden @ p["W2"].T + p["b2"], torch.tensor(y))
+    loss.backward()
+    return {k: v.grad for k, v in p.items()}
+
+
+def mlp_backward_float32(params, X, y):
+    return {k: v.astype(np.float32) for k, v in ref.mlp_backward(params, X, y).items()}
+
+
+def apply_op_math_pow_bool_relu(op, a, b=None):
+    """math.pow for **, a bool local gradient for relu: the same numbers."""
+    if op == "**":
+        return Value(math.pow(a.data, b), [a], [b * math.pow(a.data, b - 1)], "**")
+    if op == "relu":
+        return Value(a.data if a.data > 0 else 0.0, (a,), (a.data > 0,), "relu")
+    return ref.apply_op(op, a, b)
+
+
+def topo_iterative(root):
+    """A depth-first post-order with an explicit stack (children visited in reverse): another valid order."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for child in node._children:
+            if id(child) not in visited:
+                stack.append((child, False))
+    return order
+
+
+def backward_kahn(root):
+    """Counts each node's parents and passes a gradient on once all of them have reported (Kahn's algorithm)."""
+    nodes = ref.topological_order(root)
+    waiting = {id(n): 0 for n in nodes}
+    for node in nodes:
+        for child in node._children:
+            waiting[id(child)] += 1
+    root.grad = 1.0
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        for child, local in zip(node._children, node._local_grads):
+            child.grad += local * node.grad
+            waiting[id(child)] -= 1
+            if waiting[id(child)] == 0:
+                ready.append(child)
+
+
+def train_epoch_zero_grad_last(model, optimizer, X, y, batch_size):
+    """model.zero_grad() after each step (the gradients start at None), nn.CrossEntropyLoss, float(loss)."""
+    criterion = torch.nn.CrossEntropyLoss()
+    losses = []
+    for X_batch, y_batch in zip(torch.split(X, batch_size), torch.split(y, batch_size)):
+        loss = criterion(model(X_batch), y_batch)
+        loss.backward()
+        optimizer.step()
+        model.zero_grad()
+        losses.append(float(loss))
+    return tuple(losses)
+
+
+def train_epoch_numpy_losses(model, optimizer, X, y, batch_size):
+    losses = []
+    for start in range(0, len(X), batch_size):
+        optimizer.zero_grad(set_to_none=False)
+        loss = F.cross_entropy(model(X[start:start + batch_size]), y[start:start + batch_size])
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.detach().numpy())
+    return losses
+
+
+def early_stopping_wait_counter(val_losses, patience):
+    """The usual "epochs since the best" counter; numpy integers back."""
+    best, best_epoch, wait = float("inf"), np.int64(0), 0
+    for epoch in range(len(val_losses)):
+        if val_losses[epoch] < best:
+            best, best_epoch, wait = val_losses[epoch], np.int64(epoch), 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return best_epoch, np.int64(epoch)
+    return [best_epoch, np.int64(len(val_losses) - 1)]
+
+
+MUTANTS["03.linear_backward"].append((linear_backward_db_over_outputs, "axis 0"))
+MUTANTS["03.tanh_backward"].append((tanh_backward_sigmoid_derivative, "sigmoid"))
+MUTANTS["03.mlp_backward"].append((lambda params, X, y: _mlp_grads_layer2_from_Z1(params, X, y), "not Z1"))
+MUTANTS["03.apply_op"].append(apply_op_pow_precedence)
+MUTANTS["03.topological_order"].append(topo_bfs_reversed)
+MUTANTS["03.backward"].append(backward_without_chain)
+MUTANTS["03.train_epoch"] += [(train_epoch_skips_last_step, "weights after the epoch"),
+                              (train_epoch_zero_grad_before_step, "never changed")]
+MUTANTS["03.early_stopping"] += [early_stopping_compares_previous_epoch, early_stopping_last_of_ties]
+
+ALTERNATIVES = {
+    "03.linear_backward": [linear_backward_einsum_float32, linear_backward_torch_autograd],
+    "03.tanh_backward": [tanh_backward_expanded],
+    "03.mlp_backward": [mlp_backward_torch_tensors, mlp_backward_float32],
+    "03.apply_op": [apply_op_math_pow_bool_relu],
+    "03.topological_order": [topo_iterative],
+    "03.backward": [backward_kahn],
+    "03.train_epoch": [train_epoch_zero_grad_last, train_epoch_numpy_losses],
+    "03.early_stopping": [early_stopping_wait_counter],
+}
 UNVARIED = {}
 
 globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))

@@ -300,7 +300,7 @@ def check_apply_op(apply_op):
                                f"but it returned {'None' if out is None else 'an object without ' + ', '.join(missing)}.",
                                case=case, show_values=False, hint="build the result with Value(data, children, local_grads, op)")
         want_data, want_grads = _torch_local_grads(op, a, b)
-        expect_close(out.data, want_data, case=case, what="the result's .data", rtol=1e-9, atol=1e-12)
+        expect_close(out.data, want_data, case=case, what="the result's .data", rtol=1e-6, atol=1e-9)
         children = list(out._children)
         n_inputs = 2 if op in ("+", "*") else 1
         child_data = [getattr(child, "data", None) for child in children]
@@ -311,6 +311,7 @@ def check_apply_op(apply_op):
                     "the children are the input Values, in order: (a, b)" if n_inputs == 2 else
                     "the only child is the input Value a")
         expect_close(child_data, [a, b][:n_inputs], case=case, what="the data of the result's children",
+                     rtol=1e-6, atol=1e-9,
                      hint="list the children in the order of the inputs: (a, b)")
         local = list(out._local_grads)
         expect_true(len(local) == n_inputs, f"the result should have one local gradient per child ({n_inputs}), "
@@ -329,7 +330,7 @@ def check_apply_op(apply_op):
         if op == "relu":
             mistakes["relu passes gradient only where its input is positive: 1 if a > 0 else 0"] = [1.0]
             mistakes["relu's slope is 1 for a > 0 and 0 otherwise, not the output"] = [max(a, 0.0)]
-        expect_close(local, want_grads, case=case, what="the local gradients", rtol=1e-9, atol=1e-12,
+        expect_close(local, want_grads, case=case, what="the local gradients", rtol=1e-6, atol=1e-9,
                      mistakes=mistakes, hint=f"write down d(out)/d(input) for {op} and evaluate it at the inputs")
     # Random expressions built from your apply_op, differentiated by the reference backward, against torch.
     for seed in (11, 12, 13):
@@ -467,7 +468,7 @@ def _rebuild_in_torch(root, leaves, tensors):
 
 # --- Part 3: training an MLP with torch -------------------------------------------------------------------------
 
-def _train_variant(model, optimizer, X, y, batch_size, *, zero_grad=True, step_first=False, drop_last=False):
+def _train_variant(model, optimizer, X, y, batch_size, *, zero_grad=True, drop_last=False, step=True):
     import torch.nn.functional as F
 
     losses = []
@@ -477,14 +478,52 @@ def _train_variant(model, optimizer, X, y, batch_size, *, zero_grad=True, step_f
         if zero_grad:
             optimizer.zero_grad()
         loss = F.cross_entropy(model(X_batch), y_batch)
-        if step_first:
-            optimizer.step()
-            loss.backward()
-        else:
-            loss.backward()
+        loss.backward()
+        if step:
             optimizer.step()
         losses.append(loss.item())
     return losses
+
+
+COPIES = []  # the deep copies of a tracked model made since the list was last cleared, in order
+
+
+def track_copies(model):
+    """``model``, whose deep copies from now on are recorded in ``COPIES``.
+
+    The runner hands the learner a deep copy of the checker's model; the first copy made during a call is the
+    model the learner trained, so a checker can compare its weights after the epoch with the reference's.
+    """
+    model.__class__ = _tracking_class(type(model))
+    return model
+
+
+_TRACKING_CLASSES = {}
+
+
+def _tracking_class(cls):
+    if cls in _TRACKING_CLASSES.values():
+        return cls
+
+    def __deepcopy__(self, memo):
+        duplicate = object.__new__(type(self))
+        memo[id(self)] = duplicate
+        for key, value in vars(self).items():
+            duplicate.__dict__[key] = copy.deepcopy(value, memo)
+        COPIES.append(duplicate)
+        return duplicate
+
+    if cls not in _TRACKING_CLASSES:
+        _TRACKING_CLASSES[cls] = type(cls.__name__, (cls,), {"__deepcopy__": __deepcopy__,
+                                                              "__module__": cls.__module__})
+    return _TRACKING_CLASSES[cls]
+
+
+def trained_model(passed):
+    """The model the learner's call trained: the first copy made during it (``passed`` itself if none was)."""
+    model = COPIES[0] if COPIES else passed
+    COPIES.clear()
+    return model
 
 
 def _training_setup(seed):
@@ -502,44 +541,73 @@ def _training_setup(seed):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     X = torch.tensor(rng.normal(size=(10, 4)), dtype=torch.float32)
     y = torch.tensor(rng.integers(0, 3, size=10), dtype=torch.int64)
-    return model, optimizer, X, y
+    return track_copies(model), optimizer, X, y
+
+
+def loss_list(answer, *, case=None):
+    """The learner's list of batch losses as floats; a list holding tensors gets a sentence (public and hidden)."""
+    if not isinstance(answer, (list, tuple)):
+        raise CheckFailure("train_epoch should return a list with one loss per batch.", case=case, got=answer,
+                           show_values=False)
+    if any(hasattr(v, "detach") for v in answer):
+        raise CheckFailure("each loss in the list should be a plain number, not a tensor: use loss.item() "
+                           "(a tensor would keep its whole computation graph alive).", case=case,
+                           show_values=False)
+    try:
+        return [float(v) for v in answer]
+    except (TypeError, ValueError):
+        raise CheckFailure("each loss in the list should be a plain number: use loss.item().", case=case,
+                           show_values=False) from None
+
+
+LOSS_TOLERANCE = dict(rtol=1e-4, atol=1e-6)
+WEIGHTS_HINT = ("the batch losses are right but the weights after the epoch are not: every batch, the last one "
+                "too, needs zero_grad, backward and an optimizer.step() on the model and optimizer you were given")
+
+
+def expect_same_weights(model, want_model, *, case=None):
+    """The trained model's parameters against the reference's, after the epoch (the step the losses cannot show)."""
+    want = dict(want_model.named_parameters())
+    got = dict(model.named_parameters()) if hasattr(model, "named_parameters") else {}
+    for name, parameter in want.items():
+        if name not in got:
+            raise CheckFailure(f"the model you were given has no parameter `{name}` after the epoch.", case=case,
+                               show_values=False)
+        expect_close(got[name].detach().numpy(), parameter.detach().numpy(), case=case, **LOSS_TOLERANCE,
+                     what=f"the model's `{name}` after the epoch", hint=WEIGHTS_HINT)
 
 
 @exercise("03.train_epoch", points=2, reference=ref.train_epoch, may_modify=("model", "optimizer"),
           title="one epoch of mini-batch training in torch")
 def check_train_epoch(train_epoch):
-    with one_thread():
-        _check_train_epoch(train_epoch)
+    try:
+        with one_thread():
+            _check_train_epoch(train_epoch)
+    finally:
+        COPIES.clear()  # no model outlives the check
 
 
 def _check_train_epoch(train_epoch):
     for seed, batch_size in ((7, 4), (8, 5)):
         case = {"model": "MLP([4, 8, 3])", "optimizer": "SGD(lr=0.5)", "examples": 10, "batch_size": batch_size}
         model, optimizer, X, y = _training_setup(seed)
-        answer = train_epoch(model, optimizer, X, y, batch_size)
-        if not isinstance(answer, (list, tuple)):
-            raise CheckFailure("train_epoch should return a list with one loss per batch.", case=case, got=answer,
-                               show_values=False)
-        if any(hasattr(v, "detach") for v in answer):
-            raise CheckFailure("each loss in the list should be a plain number, not a tensor: use loss.item() "
-                               "(a tensor would keep its whole computation graph alive).", case=case,
-                               show_values=False)
-        try:
-            answer = [float(v) for v in answer]
-        except (TypeError, ValueError):
-            raise CheckFailure("each loss in the list should be a plain number: use loss.item().", case=case,
-                               show_values=False) from None
-        want = ref.train_epoch(*_training_setup(seed), batch_size)
+        COPIES.clear()
+        answer = loss_list(train_epoch(model, optimizer, X, y, batch_size), case=case)
+        trained = trained_model(model)
+        want_model, want_optimizer, want_X, want_y = _training_setup(seed)
+        want = ref.train_epoch(want_model, want_optimizer, want_X, want_y, batch_size)
         wrong = lambda: {
             "call optimizer.zero_grad() before each backward: torch adds new gradients to the old ones":
                 _train_variant(*_training_setup(seed), batch_size, zero_grad=False),
+            # a step before backward finds the gradients just zeroed: the weights never change either
             "the weights never changed: call loss.backward() and then optimizer.step() for every batch":
-                _train_variant(*_training_setup(seed), batch_size, step_first=True),
+                _train_variant(*_training_setup(seed), batch_size, step=False),
             "the last, smaller batch counts too: loop with range(0, len(X), batch_size)":
                 _train_variant(*_training_setup(seed), batch_size, drop_last=True)}
-        _expect_close_lazy(answer, want, wrong, case=case, what="the list of batch losses", rtol=1e-4, atol=1e-6,
+        _expect_close_lazy(answer, want, wrong, case=case, what="the list of batch losses", **LOSS_TOLERANCE,
                            hint="for each batch in order: zero_grad, loss = cross_entropy(model(X_batch), y_batch), "
                           "backward, step, and record loss.item()")
+        expect_same_weights(trained, want_model, case=case)
 
 
 # --- Part 4: early stopping ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def _round(array, decimals=2):
 
 # --- Part 1: backpropagation by hand ----------------------------------------------------------------------------
 
-@hidden("03.linear_backward", compare=close_within(1e-5, 1e-8, 1e-6))
+@hidden("03.linear_backward", compare=close_within(1e-6, 1e-8))  # as the public check
 def _linear_backward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -33,7 +33,7 @@ def _linear_backward(rng):
     return cases
 
 
-@hidden("03.tanh_backward", compare=close_within(1e-5, 1e-8, 1e-6))
+@hidden("03.tanh_backward", compare=close_within(1e-6, 1e-8))  # as the public check
 def _tanh_backward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -43,7 +43,7 @@ def _tanh_backward(rng):
     return cases
 
 
-@hidden("03.mlp_backward", compare=close_within(1e-5, 1e-9, 1e-6))
+@hidden("03.mlp_backward", compare=close_within(1e-5, 1e-9))  # as the public check
 def _mlp_backward(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -63,12 +63,12 @@ def _data(value):
 
 def _apply_op_compare(got, want):
     """The result's data, its children (their data, in order) and its local gradients."""
-    expect_close(_data(got), want.data, rtol=1e-9, atol=1e-12)
+    expect_close(_data(got), want.data, rtol=1e-6, atol=1e-9)  # the public check's tolerances
     children = list(got._children)
     expect_equal(len(children), len(want._children))
-    expect_close([_data(child) for child in children], [child.data for child in want._children], rtol=1e-9, atol=1e-12)
+    expect_close([_data(child) for child in children], [child.data for child in want._children], rtol=1e-6, atol=1e-9)
     local = [float(as_array(g, shape=())) for g in got._local_grads]
-    expect_close(local, list(want._local_grads), rtol=1e-9, atol=1e-12)
+    expect_close(local, list(want._local_grads), rtol=1e-6, atol=1e-9)
 
 
 class _Input(ref.Value):
@@ -203,16 +203,33 @@ def _backward(rng):
 
 # --- Part 3: training an MLP with torch -------------------------------------------------------------------------
 
-def _losses_compare(got, want):
-    if not isinstance(got, (list, tuple)):
-        raise CheckFailure("train_epoch should return a list of losses")
-    expect_close([float(as_array(v, shape=())) for v in got], want, rtol=1e-4, atol=1e-6)
+def _train_observe(function, args, kwargs):
+    """The batch losses and the trained model's weights after the epoch (the last step shows only there)."""
+    from ...checks.lesson03_backprop_mlps import COPIES, trained_model
+
+    COPIES.clear()
+    losses = function(*args, **kwargs)
+    model = trained_model(args[0])
+    return losses, {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
-@hidden("03.train_epoch", compare=_losses_compare)
+def _train_compare(got, want):
+    """As the public check: a list of plain numbers (tensors are refused), then the weights after the epoch."""
+    from ...checks.lesson03_backprop_mlps import LOSS_TOLERANCE, loss_list
+
+    (losses, weights), (want_losses, want_weights) = got, want
+    expect_close(loss_list(losses), want_losses, **LOSS_TOLERANCE)
+    for name, value in want_weights.items():
+        if name not in weights:
+            raise CheckFailure("the model lost a parameter")
+        expect_close(weights[name].numpy(), value.numpy(), **LOSS_TOLERANCE)
+
+
+@hidden("03.train_epoch", compare=_train_compare, observe=_train_observe)
 def _train_epoch(rng):
     import torch
 
+    from ...checks.lesson03_backprop_mlps import track_copies
     from ...models.mlp import MLP
 
     cases = []
@@ -235,21 +252,40 @@ def _train_epoch(rng):
         # mostly three or more batches (a forgotten zero_grad shows from the third), the last one often smaller;
         # sometimes a single one. At most 6 steps: cheap
         batch_size = int(rng.integers(2, n // 3 + 1)) if rng.random() < 0.8 else int(rng.integers(n, n + 3))
-        cases.append(((model, optimizer, X, y, batch_size), {}))
+        cases.append(((track_copies(model), optimizer, X, y, batch_size), {}))
     return cases
 
 
 # --- Part 4: early stopping ---------------------------------------------------------------------------------------
 
-@hidden("03.early_stopping", compare=lambda got, want: expect_equal((int(got[0]), int(got[1])), tuple(want)))
+def _early_stopping_compare(got, want):
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise CheckFailure("early_stopping should return a pair (best_epoch, stop_epoch)")
+    expect_equal((int(got[0]), int(got[1])), tuple(want))
+
+
+@hidden("03.early_stopping", compare=_early_stopping_compare)
 def _early_stopping(rng):
     cases = []
-    for _ in range(CASES_PER_EXERCISE):
+    for index in range(CASES_PER_EXERCISE):
         n = int(rng.integers(3, 25))
+        patience = int(rng.integers(1, 6))
         # a noisy U-shaped validation curve, rounded so that some epochs tie
         epochs = np.arange(n)
         turn = rng.uniform(0, n)
         curve = 0.5 + 0.02 * (epochs - turn) ** 2 / max(n / 8, 1) + rng.normal(0, 0.05, size=n)
         losses = [float(v) for v in np.round(np.maximum(curve, 0.01), 2)]
-        cases.append(((losses, int(rng.integers(1, 6))), {}))
+        if index % 2:
+            # the best loss so far comes back exactly, within the patience, then training goes on: the tie is
+            # no improvement, so patience still counts from the first of the two (and best_epoch stays there)
+            n = int(rng.integers(2 * patience + 3, 2 * patience + 12))
+            best = int(rng.integers(0, n - 2 * patience - 1))
+            losses = [round(1.0 - 0.05 * k, 2) for k in range(best + 1)]
+            low = losses[-1]
+            gap = int(rng.integers(1, patience + 1)) if patience > 1 else 1
+            after = [round(low + float(rng.uniform(0.01, 0.2)), 2) for _ in range(n - best - 1)]
+            after[gap - 1] = low
+            after[-1] = round(low - 0.1, 2)  # a lower loss after the stop: best_epoch is the best *before* it
+            losses += after
+        cases.append(((losses, patience), {}))
     return cases
