@@ -1,4 +1,5 @@
 """Checker contract for lesson 12: the reference passes, the stub is not attempted, mistakes fail."""
+import numpy as np
 import torch
 
 from checker_contract import contract_tests
@@ -140,6 +141,111 @@ def recovery_wrong_axis(true_directions, W_dec):
     return (a @ b.T).max(0).values
 
 
+def sae_loss_l1_detached(x, W_enc, b_enc, W_dec, b_dec, l1_coeff):   # right value, no gradient through the penalty
+    f, x_hat = ref.sae_forward(x, W_enc, b_enc, W_dec, b_dec)
+    return ((x_hat - x) ** 2).sum(-1).mean() + l1_coeff * f.detach().abs().sum(-1).mean()
+
+
+def sae_loss_l1_item(x, W_enc, b_enc, W_dec, b_dec, l1_coeff):
+    f, x_hat = ref.sae_forward(x, W_enc, b_enc, W_dec, b_dec)
+    return ((x_hat - x) ** 2).sum(-1).mean() + l1_coeff * f.abs().sum(-1).mean().item()
+
+
+def sae_loss_mse_detached(x, W_enc, b_enc, W_dec, b_dec, l1_coeff):
+    f, x_hat = ref.sae_forward(x, W_enc, b_enc, W_dec, b_dec)
+    return ((x_hat - x) ** 2).sum(-1).mean().detach() + l1_coeff * f.abs().sum(-1).mean()
+
+
+def sae_loss_mse_loss_sum(x, W_enc, b_enc, W_dec, b_dec, l1_coeff):   # f ≥ 0, so Σ f = Σ |f|
+    f = torch.relu(torch.einsum("bd,dk->bk", x - b_dec, W_enc) + b_enc)
+    x_hat = torch.einsum("bk,kd->bd", f, W_dec) + b_dec
+    return torch.nn.functional.mse_loss(x_hat, x, reduction="sum") / len(x) + l1_coeff * f.sum() / len(x)
+
+
+def sae_loss_norms(x, W_enc, b_enc, W_dec, b_dec, l1_coeff):
+    f, x_hat = ref.sae_forward(x, W_enc, b_enc, W_dec, b_dec)
+    return (torch.linalg.vector_norm(x_hat - x, dim=1) ** 2).mean() + l1_coeff * torch.norm(f, p=1, dim=1).mean()
+
+
+def metrics_numpy32(x, x_hat, f):
+    x, x_hat, f = (np.asarray(t, dtype=np.float32) for t in (x, x_hat, f))
+    return {"l0": float(np.count_nonzero(f, axis=1).mean()),
+            "fve": float(1 - ((x - x_hat) ** 2).sum() / (x.var(axis=0) * len(x)).sum()),
+            "dead_fraction": float(np.mean(~(f > 0).any(axis=0)))}
+
+
+def metrics_tensors(x, x_hat, f):                     # 0-d tensors format like floats
+    return {"l0": (f != 0).sum(1).double().mean(), "fve": 1 - ((x - x_hat) ** 2).sum() / ((x - x.mean(0)) ** 2).sum(),
+            "dead_fraction": (f.amax(0) <= 0).double().mean(), "extra": "ignored"}
+
+
+def metrics_global_mean(x, x_hat, f):                 # centres on the mean of ALL entries, not per dimension
+    return dict(ref.sae_metrics(x, x_hat, f), fve=float(1 - ((x - x_hat) ** 2).sum() / ((x - x.mean()) ** 2).sum()))
+
+
+def metrics_l0_counts_zeros(x, x_hat, f):
+    return dict(ref.sae_metrics(x, x_hat, f), l0=float((f >= 0).sum(1).double().mean()))
+
+
+def recovery_cosine_similarity(true_directions, W_dec):
+    return torch.nn.functional.cosine_similarity(true_directions[:, None, :], W_dec[None, :, :], dim=-1).amax(1)
+
+
+def recovery_numpy_loop(true_directions, W_dec):
+    true = np.asarray(true_directions, dtype=np.float32)
+    dec = np.asarray(W_dec, dtype=np.float32)
+    return [max(float(t @ w / (np.linalg.norm(t) * np.linalg.norm(w))) for w in dec) for t in true]
+
+
+def recovery_argmax_then_gather(true_directions, W_dec):   # any of the tied rows is fine: only the value is returned
+    cos = torch.nn.functional.normalize(true_directions, dim=1) @ torch.nn.functional.normalize(W_dec, dim=1).T
+    best = cos.flip(1).argmax(1)
+    return cos.flip(1).gather(1, best[:, None])[:, 0]
+
+
+def recovery_one_to_one(true_directions, W_dec):      # greedy matching: a decoder row serves one true feature only
+    cos = torch.nn.functional.normalize(true_directions, dim=1) @ torch.nn.functional.normalize(W_dec, dim=1).T
+    best, used = [float("-inf")] * len(cos), set()
+    for value, i, j in sorted(((float(cos[i, j]), i, j) for i in range(cos.shape[0]) for j in range(cos.shape[1])),
+                              reverse=True):
+        if best[i] == float("-inf") and j not in used:
+            best[i] = value
+            used.add(j)
+    return torch.tensor(best)
+
+
+def recovery_rounded(true_directions, W_dec):
+    return torch.round(ref.feature_recovery(true_directions, W_dec), decimals=3)
+
+
+def forward_einsum_float32(x, W, b):
+    x, W, b = x.float(), W.float(), b.float()
+    return torch.relu(torch.einsum("bm,mn->bn", torch.einsum("bn,mn->bm", x, W), W) + b)
+
+
+def weighted_loss_numpy(x, x_hat, importance):
+    return float(np.einsum("i,bi->b", np.asarray(importance), (np.asarray(x) - np.asarray(x_hat)) ** 2).mean())
+
+
+def dims_loop_list(W):
+    W = torch.as_tensor(W, dtype=torch.float64)
+    out = []
+    for i in range(W.shape[1]):
+        norm = float(W[:, i].norm())
+        out.append(0.0 if norm == 0 else norm ** 2 / float(((W[:, i] / norm) @ W).pow(2).sum()))
+    return out
+
+
+def decoder_normalize(W_dec, grad):
+    unit = torch.nn.functional.normalize(W_dec, dim=1)
+    return unit, grad - torch.einsum("kd,kd->k", grad, unit)[:, None] * unit
+
+
+def decoder_projection_on_grad(W_dec, grad):          # projects W_dec onto grad instead of grad onto W_dec
+    unit = W_dec / W_dec.norm(dim=1, keepdim=True)
+    return unit, grad - (grad * unit).sum(1, keepdim=True) * grad
+
+
 MUTANTS = {
     "12.toy_model_forward": [
         (forward_linear, "apply the ReLU"),
@@ -168,23 +274,31 @@ MUTANTS = {
         (sae_loss_mean_mse, "sum the squared error"),
         (sae_loss_detached, "torch operations"),
         (sae_loss_no_penalty, "sparsity penalty"),
+        (sae_loss_l1_detached, "no gradient flows through the L1 penalty"),
+        (sae_loss_l1_item, "no gradient flows through the L1 penalty"),
+        (sae_loss_mse_detached, "no gradient flows through the reconstruction error"),
     ],
     "12.constrain_decoder": [
         (decoder_norms_not_constrained, None),
         (decoder_columns, "ROW"),
         (decoder_grad_not_projected, "remove the gradient's component"),
         (decoder_projection_unnormalised, "UNIT row"),
+        decoder_projection_on_grad,
     ],
     "12.sae_metrics": [
         (metrics_uncentred_fve, "mean input"),
         (metrics_l0_sums_values, "counts the active features"),
         (metrics_dead_count, "FRACTION"),
         metrics_as_tuple,
+        (metrics_global_mean, "not the mean of all entries"),
+        metrics_l0_counts_zeros,
     ],
     "12.feature_recovery": [
         (recovery_abs, "anti-aligned"),
         (recovery_dot_products, "cosine similarity"),
         (recovery_wrong_axis, "TRUE feature"),
+        (recovery_one_to_one, "no one-to-one matching"),
+        recovery_rounded,
     ],
     "12.loss_recovered": [
         (lambda clean, spliced, ablated: 1 - (spliced - clean) / clean, "ablated model"),
@@ -193,7 +307,16 @@ MUTANTS = {
     ],
 }
 
-ALTERNATIVES = {}
+ALTERNATIVES = {
+    "12.toy_model_forward": [forward_einsum_float32],
+    "12.importance_weighted_loss": [weighted_loss_numpy],
+    "12.feature_dimensionality": [dims_loop_list],
+    "12.sae_loss": [sae_loss_mse_loss_sum, sae_loss_norms],
+    "12.constrain_decoder": [decoder_normalize],
+    "12.sae_metrics": [metrics_numpy32, metrics_tensors],
+    "12.feature_recovery": [recovery_cosine_similarity, recovery_numpy_loop, recovery_argmax_then_gather],
+    "12.loss_recovered": [lambda clean, spliced, ablated: np.float32((ablated - spliced) / (ablated - clean))],
+}
 UNVARIED = {}
 
 globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))

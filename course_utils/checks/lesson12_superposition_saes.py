@@ -1,10 +1,12 @@
 """Checkers for lesson 12: superposition and sparse autoencoders."""
+import contextlib
+import io
 import math
 
 import numpy as np
 import torch
 
-from ..checking import CheckFailure, as_array, as_float, expect_close, expect_true
+from ..checking import CheckFailure, as_array, as_float, expect_close, expect_true, gradients
 from ..exercises import exercise
 from ..lessons import LessonInfo
 from ..reference import lesson12_superposition_saes as ref
@@ -142,6 +144,33 @@ def _sae_case(seed, batch=6, d=4, k=8):
     return torch.randn(batch, d, generator=g, dtype=torch.float64), params
 
 
+def sae_loss_gradients(sae_loss, x, params, l1_coeff, *, case=None):
+    """The gradients of ``sae_loss(x, *params, l1_coeff)`` with respect to the four parameters, as training sees them.
+
+    The checker's learner wrapper hands the learner deep copies of its arguments, so gradients cannot flow back to
+    the checker's tensors; this calls the learner's function itself (after the wrapped call has checked its value
+    and side effects) on fresh leaf tensors that require grad, and differentiates with respect to those.
+    """
+    function = getattr(sae_loss, "function", sae_loss)
+    leaves = [torch.as_tensor(p).detach().clone().requires_grad_(True) for p in params]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            value = function(torch.as_tensor(x).detach().clone(), *leaves, l1_coeff)
+    except Exception as error:  # noqa: BLE001 - the learner's exception becomes a sentence
+        raise CheckFailure(f"`sae_loss` raised {type(error).__name__} when its parameters require grad: {error}",
+                           case=case, show_values=False) from None
+    return gradients(value, leaves, case=case, what="the loss")
+
+
+def _reference_gradients(x, params, l1_coeff, *, detach_l1=False, detach_mse=False):
+    leaves = [p.detach().clone().requires_grad_(True) for p in params]
+    f, x_hat = ref.sae_forward(x, *leaves)
+    mse = ((x_hat - x) ** 2).sum(-1).mean()
+    l1 = f.abs().sum(-1).mean()
+    loss = (mse.detach() if detach_mse else mse) + l1_coeff * (l1.detach() if detach_l1 else l1)
+    return torch.autograd.grad(loss, leaves, allow_unused=True, materialize_grads=True)
+
+
 @exercise("12.sae_loss", points=2, reference=ref.sae_loss, title="the SAE loss: reconstruction + λ·L1")
 def check_sae_loss(sae_loss):
     for seed, l1_coeff in enumerate([0.1, 1.0, 0.0]):
@@ -169,6 +198,18 @@ def check_sae_loss(sae_loss):
                     "the loss should be a torch tensor that gradients flow through (we train with loss.backward()).",
                     case=case, hint="compute it with torch operations on the parameters; avoid .item(), float() "
                                     "or numpy inside the loss")
+        grads = sae_loss_gradients(sae_loss, x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, case=case)
+        want = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff)
+        no_l1 = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, detach_l1=True)
+        no_mse = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, detach_mse=True)
+        for name, g, w, a, b in zip(("W_enc", "b_enc", "W_dec", "b_dec"), grads, want, no_l1, no_mse):
+            expect_close(g, w, case=case, rtol=1e-5, atol=1e-8, what=f"the gradient of the loss with respect to {name}",
+                         mistakes={"the value is right but no gradient flows through the L1 penalty: did you call "
+                                   ".item(), .detach() or float() on it?": a,
+                                   "the value is right but no gradient flows through the reconstruction error: did "
+                                   "you call .item(), .detach() or float() on it?": b},
+                         hint="the value is right but its gradient is not: keep every term a torch computation on "
+                              "the parameters (no .item(), .detach(), float() or numpy anywhere in the loss)")
 
 
 @exercise("12.constrain_decoder", points=2, reference=ref.constrain_decoder,
@@ -197,36 +238,70 @@ def check_constrain_decoder(constrain_decoder):
                      hint="for each row k: grad_k − (grad_k · Ŵ_k) Ŵ_k, with Ŵ_k the unit-length row")
 
 
-@exercise("12.sae_metrics", points=2, reference=ref.sae_metrics, title="L0, variance explained and dead features")
-def check_sae_metrics(sae_metrics):
+def _metrics_cases():
     g = _generator(50)
     x = torch.randn(8, 3, generator=g, dtype=torch.float64) + torch.tensor([3.0, -2.0, 1.0], dtype=torch.float64)
     x_hat = x + 0.3 * torch.randn(8, 3, generator=g, dtype=torch.float64)
     f = torch.relu(torch.randn(8, 6, generator=g, dtype=torch.float64) * 2.0)
     f[:, [1, 4]] = 0.0          # two dead features
-    case = {"x shape": (8, 3), "f shape": (8, 6), "features that never fire": [1, 4]}
-    got = sae_metrics(x, x_hat, f)
-    if not isinstance(got, dict) or not {"l0", "fve", "dead_fraction"} <= set(got):
-        raise CheckFailure("your function should return a dict with the keys 'l0', 'fve' and 'dead_fraction'.",
-                           case=case, got=got if isinstance(got, dict) else None, show_values=isinstance(got, dict))
-    want = ref.sae_metrics(x, x_hat, f)
-    expect_close(as_float(got["l0"], case=case, what="l0"), want["l0"], case=case, rtol=1e-6, what="l0",
-                 mistakes={"L0 counts the active features (f > 0) per example, it does not sum their values":
-                           float(f.sum(1).mean()),
-                           "average the count over the examples in the batch": float((f > 0).sum())},
-                 hint="L0 = mean over examples of the number of features with f > 0")
-    residual = float(((x - x_hat) ** 2).sum())
-    expect_close(as_float(got["fve"], case=case, what="fve"), want["fve"], case=case, rtol=1e-6, what="fve",
-                 mistakes={"the variance is measured around the mean input: subtract x.mean(0) in the denominator":
-                           1 - residual / float((x ** 2).sum()),
-                           "FVE = 1 − residual / total, not residual / total":
-                           residual / float(((x - x.mean(0)) ** 2).sum())},
-                 hint="FVE = 1 − Σ||x − x̂||² / Σ||x − mean(x)||²")
-    expect_close(as_float(got["dead_fraction"], case=case, what="dead_fraction"), want["dead_fraction"], case=case,
-                 what="dead_fraction",
-                 mistakes={"report the FRACTION of features that are dead, not their number": 2.0,
-                           "a feature is dead when it fires on NO example of the batch": float(((f == 0).any(0)).float().mean())},
-                 hint="a feature is dead when f == 0 for every example; divide the count by the number of features")
+    yield {"x shape": (8, 3), "f shape": (8, 6), "features that never fire": [1, 4]}, x, x_hat, f
+    # a poor reconstruction (FVE below 0) and every feature firing at least once, one of them on one example only
+    x = torch.randn(5, 4, generator=g, dtype=torch.float64) * torch.tensor([1.0, 2.0, 0.5, 1.5], dtype=torch.float64)
+    x_hat = x.mean(0) + 1.5 * torch.randn(5, 4, generator=g, dtype=torch.float64)
+    f = torch.relu(torch.randn(5, 7, generator=g, dtype=torch.float64) - 0.3)
+    f[:, 2] = 0.0
+    f[3, 2] = 0.7
+    f[:, 5] = torch.rand(5, generator=g, dtype=torch.float64) + 0.1
+    yield {"x shape": (5, 4), "f shape": (5, 7), "features that never fire": []}, x, x_hat, f
+
+
+@exercise("12.sae_metrics", points=2, reference=ref.sae_metrics, title="L0, variance explained and dead features")
+def check_sae_metrics(sae_metrics):
+    for case, x, x_hat, f in _metrics_cases():
+        got = sae_metrics(x, x_hat, f)
+        if not isinstance(got, dict) or not {"l0", "fve", "dead_fraction"} <= set(got):
+            raise CheckFailure("your function should return a dict with the keys 'l0', 'fve' and 'dead_fraction'.",
+                               case=case, got=got if isinstance(got, dict) else None,
+                               show_values=isinstance(got, dict))
+        want = ref.sae_metrics(x, x_hat, f)
+        expect_close(as_float(got["l0"], case=case, what="l0"), want["l0"], case=case, rtol=1e-6, what="l0",
+                     mistakes={"L0 counts the active features (f > 0) per example, it does not sum their values":
+                               float(f.sum(1).mean()),
+                               "average the count over the examples in the batch": float((f > 0).sum())},
+                     hint="L0 = mean over examples of the number of features with f > 0")
+        residual = float(((x - x_hat) ** 2).sum())
+        expect_close(as_float(got["fve"], case=case, what="fve"), want["fve"], case=case, rtol=1e-6, what="fve",
+                     mistakes={"the variance is measured around the mean input: subtract x.mean(0) in the "
+                               "denominator": 1 - residual / float((x ** 2).sum()),
+                               "FVE = 1 − residual / total, not residual / total":
+                               residual / float(((x - x.mean(0)) ** 2).sum()),
+                               "the mean input is the mean over the batch (dim 0), one value per dimension":
+                               1 - residual / float(((x - x.mean(1, keepdim=True)) ** 2).sum()),
+                               "subtract the mean input x.mean(0), one value per dimension, not the mean of all "
+                               "entries": 1 - residual / float(((x - x.mean()) ** 2).sum())},
+                     hint="FVE = 1 − Σ||x − x̂||² / Σ||x − mean(x)||²")
+        dead = int(((f > 0).sum(0) == 0).sum())
+        mistakes = {"a feature is dead when it fires on NO example of the batch":
+                    float(((f == 0).any(0)).float().mean())}
+        if dead > 1:
+            mistakes["report the FRACTION of features that are dead, not their number"] = float(dead)
+        expect_close(as_float(got["dead_fraction"], case=case, what="dead_fraction"), want["dead_fraction"],
+                     case=case, what="dead_fraction", mistakes=mistakes,
+                     hint="a feature is dead when f == 0 for every example; divide the count by the number of "
+                          "features")
+
+
+def _greedy_matching(cosines):
+    """Best cosines when each decoder row may serve only one true feature (greedy, highest cosine first)."""
+    best = torch.full((cosines.shape[0],), float("nan"), dtype=cosines.dtype)
+    used = set()
+    order = sorted(((float(cosines[i, j]), i, j) for i in range(cosines.shape[0]) for j in range(cosines.shape[1])),
+                   key=lambda item: -item[0])
+    for value, i, j in order:
+        if torch.isnan(best[i]) and j not in used:
+            best[i] = value
+            used.add(j)
+    return best
 
 
 @exercise("12.feature_recovery", points=1, reference=ref.feature_recovery,
@@ -237,8 +312,20 @@ def check_feature_recovery(feature_recovery):
     true = true / true.norm(dim=1, keepdim=True)
     W_dec = torch.cat([-2.0 * true[:1], 0.5 * true[1:3] + 0.1 * torch.randn(2, 3, generator=g, dtype=torch.float64),
                        torch.randn(3, 3, generator=g, dtype=torch.float64)])
+    other_true = torch.randn(3, 5, generator=g, dtype=torch.float64) * torch.tensor([[0.5], [2.0], [1.3]],
+                                                                                      dtype=torch.float64)
+    other_decoder = torch.cat([other_true[[2, 0]] * torch.tensor([[0.7], [-1.5]], dtype=torch.float64)
+                               + 0.2 * torch.randn(2, 5, generator=g, dtype=torch.float64),
+                               torch.randn(2, 5, generator=g, dtype=torch.float64)])
+    # ties everywhere: two identical true features, two decoder rows along the same direction, equal cosines
+    tied_true = torch.tensor([[1.0, 0, 0], [1.0, 0, 0], [0, 2.0, 0], [0, 0, 1.0]], dtype=torch.float64)
+    tied_decoder = torch.tensor([[3.0, 0, 0], [0, 1.0, 1.0], [0, 1.0, -1.0], [0, 0, -1.0], [1.5, 0, 0]],
+                                dtype=torch.float64)
     cases = [("4 true features in 3 dims, 6 learned (one anti-aligned, rows of various lengths)", true, W_dec),
-             ("unnormalised true directions", 3.0 * true, W_dec)]
+             ("unnormalised true directions", 3.0 * true, W_dec),
+             ("3 true features of different lengths in 5 dims, 4 learned", other_true, other_decoder),
+             ("ties: true features 0 and 1 are identical, decoder rows 0 and 4 point the same way, and true features "
+              "2 and 3 are equally close to two decoder rows", tied_true, tied_decoder)]
     for label, directions, decoder in cases:
         case = {"setting": label}
         got = feature_recovery(directions.clone(), decoder.clone())
@@ -253,7 +340,9 @@ def check_feature_recovery(feature_recovery):
                                "normalise both sets of directions (the decoder rows too)":
                                (a @ decoder.T).max(1).values,
                                "one value per TRUE feature: take the max over the learned features (dim=1)":
-                               (a @ b.T).max(0).values},
+                               (a @ b.T).max(0).values,
+                               "each true feature takes its best decoder row, even when another true feature's best "
+                               "row is the same one: no one-to-one matching": _greedy_matching(a @ b.T)},
                      hint="cosine matrix C = normalise(true) @ normalise(W_dec)ᵀ, then C.max(dim=1)")
 
 

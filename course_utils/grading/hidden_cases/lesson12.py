@@ -102,7 +102,19 @@ def _sae_forward(rng):
     return cases
 
 
-@hidden("12.sae_loss", compare=close_within(1e-5, 1e-8))
+def _observe_loss_and_gradients(function, args, kwargs):
+    """The loss and its gradients with respect to W_enc, b_enc, W_dec, b_dec: a loss that is trained on must be
+    right in both (``.item()`` or ``.detach()`` on one of its terms keeps the value and breaks the gradient)."""
+    from ...checks.lesson12_superposition_saes import sae_loss_gradients
+
+    x, *params, l1_coeff = args
+    value = function(*args, **kwargs)
+    grads = list(sae_loss_gradients(function, x, params, l1_coeff))
+    # detached: the gradients are compared on their own, and close_within cannot read a tensor that requires grad
+    return {"loss": value.detach(), "gradients": grads}
+
+
+@hidden("12.sae_loss", compare=close_within(1e-5, 1e-8), observe=_observe_loss_and_gradients)
 def _sae_loss(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -157,15 +169,19 @@ def _feature_recovery(rng):
     import torch
 
     cases = []
-    for _ in range(CASES_PER_EXERCISE):
+    for index in range(CASES_PER_EXERCISE):
         n_true, d, extra = int(rng.integers(1, 6)), int(rng.integers(2, 6)), int(rng.integers(0, 5))
         g = _generator(rng)
         true = _randn(g, n_true, d) * torch.as_tensor(rng.uniform(0.3, 3.0, size=(n_true, 1)), dtype=torch.float64)
+        tied = index % 2 == 0
+        if tied:    # ties: a true feature twice (scaled), decoder rows that are exact (scaled) copies of true ones
+            n_true += 1
+            true = torch.cat([true, true[int(rng.integers(0, n_true - 1))][None] * float(rng.choice([0.5, 2.0]))])
         # learned rows: noisy (some anti-aligned) copies of some true directions, plus unrelated rows
         copies = true[torch.as_tensor(rng.integers(0, n_true, size=int(rng.integers(1, n_true + 1))))]
         signs = torch.as_tensor(rng.choice([-2.0, 0.5, 1.0, 3.0], size=(len(copies), 1)), dtype=torch.float64)
-        learned = torch.cat([copies * signs + float(rng.uniform(0.05, 1.0)) * _randn(g, len(copies), d),
-                             _randn(g, extra, d)])
+        noise = 0.0 if tied else float(rng.uniform(0.05, 1.0))
+        learned = torch.cat([copies * signs + noise * _randn(g, len(copies), d), _randn(g, extra, d)])
         learned = learned[torch.as_tensor(rng.permutation(len(learned)))]
         cases.append(((true, learned), {}))
     return cases
