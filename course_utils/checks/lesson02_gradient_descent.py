@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ..checking import CheckFailure, as_array, as_float, expect_close, expect_true
+from ..checking.formatting import to_numpy
 from ..exercises import exercise
 from ..lessons import LessonInfo
 from ..reference import lesson02_gradient_descent as ref
@@ -21,8 +22,9 @@ LESSON = LessonInfo("02", "gradient_descent", "Gradient descent", 75,
 
 BCE_STABLE_HINT = ("with large logits exp overflows or log sees 0: compute the loss from z directly, "
                    "as max(z, 0) + log(1 + exp(−|z|)) − y·z (np.log1p helps)")
-SOFTMAX_STABLE_HINT = ("with large logits exp overflows: subtract each row's maximum before exponentiating "
-                       "(log-sum-exp), which changes nothing mathematically")
+SOFTMAX_STABLE_HINT = ("with large logits exp overflows and log(softmax) sees 0: subtract each row's maximum m "
+                       "and use log-sum-exp, log p = (row − m) − log Σ exp(row − m), instead of taking the log "
+                       "of a softmax")
 
 
 def _quiet(checker):
@@ -107,7 +109,8 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
     rng = np.random.default_rng(3)
     cases = [(rng.normal(size=(3, 4)).round(2), np.array([0, 3, 1])),
              (rng.normal(scale=2.0, size=(5, 3)).round(2), np.array([2, 2, 0, 1, 0])),
-             (np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 990.0], [-500.0, -500.0, -500.0]]), np.array([0, 2, 1]))]
+             (np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 990.0], [-500.0, -500.0, -500.0]]), np.array([0, 2, 1])),
+             (np.array([[1000.0, 0.0, -1000.0]]), np.array([2]))]  # the label's probability underflows to 0
     for logits, labels in cases:
         case = {"logits": logits, "labels": labels}
         n = len(labels)
@@ -173,7 +176,11 @@ def check_numerical_gradient(numerical_gradient):
     cases = [(quadratic, np.array([1.0, -2.0, 0.5]), 1e-3, lambda x: 0.5 * (A + A.T) @ x + c,
               "f(x) = ½ xᵀAx + c·x, a quadratic (central differences are exact on it)"),
              (wavy, np.array([[0.3, -1.2, 2.0], [0.0, 0.7, -0.4]]), 1e-5, lambda x: W * np.cos(x) + 2 * x,
-              "f(x) = Σ W·sin(x) + Σ x², x of shape (2, 3)")]
+              "f(x) = Σ W·sin(x) + Σ x², x of shape (2, 3)"),
+             # a large eps: the central difference is then about ε²/6 times the third derivative off the
+             # true gradient, and the answer is that central difference
+             (wavy, np.array([[0.3, -1.2, 2.0], [0.0, 0.7, -0.4]]), 0.2,
+              lambda x: ref.numerical_gradient(wavy, x, 0.2), "the same f with a large ε = 0.2")]
     for f, x, eps, exact, label in cases:
         case = {"f": label, "x": x, "eps": eps}
         got = numerical_gradient(f, x.copy(), eps=eps)
@@ -185,7 +192,9 @@ def check_numerical_gradient(numerical_gradient):
                                _one_sided(f, x, eps),
                                "the central difference divides by 2ε, not ε": 2 * ref.numerical_gradient(f, x, eps),
                                "put x[i] back after each perturbation, or later entries are computed at a moved point":
-                               _never_restored(f, x, eps)},
+                               _never_restored(f, x, eps),
+                               "use the eps you are given, not a fixed step":
+                               ref.numerical_gradient(f, x) if eps != 1e-5 else np.full(x.shape, np.inf)},
                      hint="for each entry i: (f(x + ε·e_i) − f(x − ε·e_i)) / (2ε), changing only entry i")
 
 
@@ -208,20 +217,22 @@ def check_gradient_descent(gradient_descent):
              (A2, np.array([1.0, -2.0]), round(1.2 * limit, 4), 6, "the same f with lr above 2/λ_max: diverging")]
     for A, x0, lr, n_steps, label in cases:
         case = {"f": label, "x0": x0, "lr": lr, "n_steps": n_steps}
-        path = _path(gradient_descent(lambda x, A=A: A @ x, x0.copy(), lr, n_steps), x0, n_steps, case)
+        path = gradient_descent(lambda x, A=A: A @ x, x0.copy(), lr, n_steps)
+        _path(path, x0, n_steps, case)
         step_matrix = np.eye(len(x0)) - lr * A
         exact = np.array([np.linalg.matrix_power(step_matrix, k) @ x0 for k in range(n_steps + 1)])
         stuck = np.array([x0 - k * lr * (A @ x0) for k in range(n_steps + 1)])
         ascent = np.array([np.linalg.matrix_power(np.eye(len(x0)) + lr * A, k) @ x0 for k in range(n_steps + 1)])
-        expect_close(path, exact, case=case, what="the iterates", rtol=1e-8, atol=1e-10,
+        expect_close(path, exact, case=case, what="the iterates", rtol=1e-6, atol=1e-9,
                      mistakes={"gradient descent steps against the gradient: x ← x − lr·grad(x)": ascent,
                                "evaluate the gradient at the current point in every step, not at x0": stuck},
                      hint="on a quadratic the iterates are exactly x_k = (I − lr·A)^k x0")
     x0 = np.array([1.0, -0.5])
     case = {"f": "f(x) = Σ x⁴/4 (gradient x³)", "x0": x0, "lr": 0.1, "n_steps": 10}
-    path = _path(gradient_descent(lambda x: x ** 3, x0.copy(), 0.1, 10), x0, 10, case)
+    path = gradient_descent(lambda x: x ** 3, x0.copy(), 0.1, 10)
+    _path(path, x0, 10, case)
     expect_close(path, ref.gradient_descent(lambda x: x ** 3, x0, 0.1, 10), case=case, what="the iterates",
-                 rtol=1e-8, atol=1e-10)
+                 rtol=1e-6, atol=1e-9)
 
 
 def _path(answer, x0, n_steps, case):
@@ -314,7 +325,8 @@ def _batches(answer, case):
 @_quiet
 def check_momentum_step(momentum_step):
     w, v, g = np.array([1.0, -2.0]), np.array([0.5, 0.1]), np.array([0.2, -0.4])
-    for lr, beta in [(0.1, 0.9), (0.5, 0.5), (0.1, 0.0)]:
+    # lr ≠ 1 − β, so that β·v + lr·grad and β·v + (1 − β)·grad (two different mistakes) differ
+    for lr, beta in [(0.1, 0.8), (0.3, 0.5), (0.1, 0.0)]:
         case = {"w": w, "v": v, "grad": g, "lr": lr, "beta": beta}
         new_w, new_v = _pair(momentum_step(w.copy(), v.copy(), g.copy(), lr, beta), case, "(new_w, new_v)")
         want_w, want_v = ref.momentum_step(w, v, g, lr, beta)
@@ -322,7 +334,9 @@ def check_momentum_step(momentum_step):
                      mistakes={"the velocity remembers past gradients: v ← β·v + grad": g,
                                "PyTorch's convention has no (1 − β): v ← β·v + grad": beta * v + (1 - beta) * g,
                                "in this convention the velocity is β·v + grad; lr enters only the weight update":
-                               beta * v - lr * g})
+                               beta * v + lr * g,
+                               "in this convention the velocity is β·v + grad (no lr, no minus sign); lr enters "
+                               "only the weight update": beta * v - lr * g})
         expect_close(new_w, want_w, case=case, what="the new weights",
                      mistakes={"step with the new velocity: w ← w − lr·(β·v + grad)": w - lr * v,
                                "move against the velocity: w ← w − lr·v": w + lr * want_v,
@@ -332,19 +346,21 @@ def check_momentum_step(momentum_step):
     v_ref = v_got = np.zeros(2)
     for step in range(30):
         case = f"30 steps on f(w) = ½ wᵀ diag(1, 10) w from w = (1, 1), v = 0, lr = 0.05, beta = 0.9; step {step + 1}"
-        w_got, v_got = _pair(momentum_step(w_got, v_got, A @ w_got, 0.05, 0.9), case, "(new_w, new_v)")
-        w_got = as_array(w_got, shape=(2,), case=case, what="the new weights")
-        v_got = as_array(v_got, shape=(2,), case=case, what="the new velocity")
+        # the learner's own values go back in, in the learner's dtype, and are compared in it
+        w_got, v_got = _pair(momentum_step(w_got, v_got, A @ np.asarray(to_numpy(w_got)), 0.05, 0.9), case,
+                             "(new_w, new_v)")
+        as_array(w_got, shape=(2,), case=case, what="the new weights")
+        as_array(v_got, shape=(2,), case=case, what="the new velocity")
         w_ref, v_ref = ref.momentum_step(w_ref, v_ref, A @ w_ref, 0.05, 0.9)
-        expect_close(w_got, w_ref, case=case, what="the weights", rtol=1e-8, atol=1e-10)
+        expect_close(w_got, w_ref, case=case, what="the weights", rtol=1e-5, atol=1e-8)
 
 
 # ---------------------------------------------------------------- regression by hand
 
-def _regression_data(seed, n=30):
+def _regression_data(seed, n=30, true_w=(1.5, -2.0, 0.5), bias=3.0):
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 3)).round(3)
-    y = X @ np.array([1.5, -2.0, 0.5]) + 3.0 + rng.normal(scale=0.1, size=n).round(3)
+    X = rng.normal(size=(n, len(true_w))).round(3)
+    y = X @ np.array(true_w) + bias + rng.normal(scale=0.1, size=n).round(3)
     return X, y
 
 
@@ -369,27 +385,31 @@ def _linear_variant(X, y, lr, n_steps, factor=2.0, use_bias=True):
 @_quiet
 def check_linear_regression_gd(linear_regression_gd):
     X, y = _regression_data(5)
-    for lr, n_steps in [(0.1, 10), (0.1, 500)]:
-        case = {"X": "a (30, 3) array (seed 5)", "y": "Xw* + 3 + small noise, w* = (1.5, −2, 0.5)",
-                "lr": lr, "n_steps": n_steps}
+    X2, y2 = _regression_data(8, n=12, true_w=(-1.0, 2.5), bias=-0.5)
+    first = {"X": "a (30, 3) array (seed 5)", "y": "Xw* + 3 + small noise, w* = (1.5, −2, 0.5)"}
+    second = {"X": "a (12, 2) array (seed 8)", "y": "Xw* − 0.5 + small noise, w* = (−1, 2.5)"}
+    for X, y, data, lr, n_steps in [(X, y, first, 0.1, 10), (X2, y2, second, 0.05, 25), (X, y, first, 0.1, 500)]:
+        case = dict(data, lr=lr, n_steps=n_steps)
+        d = X.shape[1]
         w, b = _pair(linear_regression_gd(X.copy(), y.copy(), lr, n_steps), case, "(w, b)")
-        w = _weights(w, 3, case)
-        b = as_float(b, case=case, what="b")
-        if n_steps == 10:
+        _weights(w, d, case)
+        as_float(b, case=case, what="b")
+        if n_steps < 100:
             want_w, want_b = ref.linear_regression_gd(X, y, lr, n_steps)
             no_two, _ = _linear_variant(X, y, lr, n_steps, factor=1.0)
             no_bias, _ = _linear_variant(X, y, lr, n_steps, use_bias=False)
-            expect_close(w, want_w, case=case, what="w after 10 steps", rtol=1e-6,
+            expect_close(w, want_w, case=case, what=f"w after {n_steps} steps", rtol=1e-6,
                          mistakes={"the gradient of (ŷ − y)² carries a factor 2: 2(ŷ − y)/n": no_two,
                                    "the bias learns too: b ← b − lr·Σ 2(ŷ − y)/n": no_bias},
                          hint=("start from w = 0, b = 0 and take n_steps full-batch steps on mean((Xw + b − y)²); "
                                "if the numbers blow up, check the 1/n in the gradient"))
-            expect_close(b, want_b, case=case, what="b after 10 steps", rtol=1e-6,
+            expect_close(b, want_b, case=case, what=f"b after {n_steps} steps", rtol=1e-6,
                          mistakes={"the bias learns too: b ← b − lr·Σ 2(ŷ − y)/n": 0.0})
         else:
             design = np.hstack([X, np.ones((len(X), 1))])
             exact = np.linalg.lstsq(design, y, rcond=None)[0]
-            expect_close(np.append(w, b), exact, case=case, what="(w, b) after 500 steps", rtol=1e-5, atol=1e-6,
+            expect_close(np.append(as_array(w, case=case, what="w"), as_float(b, case=case, what="b")), exact,
+                         case=case, what=f"(w, b) after {n_steps} steps", rtol=1e-5, atol=1e-6,
                          hint="after many steps GD should agree with the normal equations' solution")
 
 
@@ -408,23 +428,29 @@ def check_logistic_regression_gd(logistic_regression_gd):
     rng = np.random.default_rng(6)
     X = np.vstack([rng.normal([-1.0, 0.5], 1.0, size=(20, 2)), rng.normal([1.0, -0.5], 1.0, size=(20, 2))]).round(3)
     y = np.array([0.0] * 20 + [1.0] * 20)
-    case = {"X": "two overlapping 2-D clouds, (40, 2) (seed 6)", "y": "20 zeros then 20 ones", "lr": 0.5,
-            "n_steps": 20}
-    w, b = _pair(logistic_regression_gd(X.copy(), y.copy(), 0.5, 20), case, "(w, b)")
-    w = _weights(w, 2, case)
-    b = as_float(b, case=case, what="b")
-    want_w, want_b = ref.logistic_regression_gd(X, y, 0.5, 20)
-    expect_close(w, want_w, case=case, what="w after 20 steps", rtol=1e-6,
-                 mistakes={"step against the gradient: w ← w − lr·Xᵀ(σ(Xw + b) − y)/n":
-                           _logistic_variant(X, y, 0.5, 20, sign=-1.0)[0],
-                           "the bias learns too: b ← b − lr·Σ(σ(Xw + b) − y)/n":
-                           _logistic_variant(X, y, 0.5, 20, use_bias=False)[0],
-                           "did you forget the 1/n that comes from the mean?":
-                           _logistic_variant(X, y, 0.5, 20, mean=False)[0]},
-                 hint="start from zeros; each step uses the gradient of the mean binary cross-entropy, Xᵀ(σ(Xw + b) − y)/n")
-    expect_close(b, want_b, case=case, what="b after 20 steps", rtol=1e-6,
-                 mistakes={"the bias learns too: b ← b − lr·Σ(σ(Xw + b) − y)/n": 0.0})
-    case = dict(case, n_steps=3000)
+    rng = np.random.default_rng(9)
+    X3 = rng.normal(size=(15, 3)).round(3)
+    y3 = (X3 @ np.array([1.0, -1.0, 0.5]) + rng.normal(scale=0.8, size=15) > 0).astype(float)
+    clouds = {"X": "two overlapping 2-D clouds, (40, 2) (seed 6)", "y": "20 zeros then 20 ones"}
+    others = {"X": "a (15, 3) array (seed 9)", "y": f"{y3.astype(int).tolist()}"}
+    for X_, y_, data, lr, n_steps in [(X, y, clouds, 0.5, 20), (X3, y3, others, 1.5, 12)]:
+        case = dict(data, lr=lr, n_steps=n_steps)
+        w, b = _pair(logistic_regression_gd(X_.copy(), y_.copy(), lr, n_steps), case, "(w, b)")
+        _weights(w, X_.shape[1], case)
+        as_float(b, case=case, what="b")
+        want_w, want_b = ref.logistic_regression_gd(X_, y_, lr, n_steps)
+        expect_close(w, want_w, case=case, what=f"w after {n_steps} steps", rtol=1e-6,
+                     mistakes={"step against the gradient: w ← w − lr·Xᵀ(σ(Xw + b) − y)/n":
+                               _logistic_variant(X_, y_, lr, n_steps, sign=-1.0)[0],
+                               "the bias learns too: b ← b − lr·Σ(σ(Xw + b) − y)/n":
+                               _logistic_variant(X_, y_, lr, n_steps, use_bias=False)[0],
+                               "did you forget the 1/n that comes from the mean?":
+                               _logistic_variant(X_, y_, lr, n_steps, mean=False)[0]},
+                     hint=("start from zeros; each step uses the gradient of the mean binary cross-entropy, "
+                           "Xᵀ(σ(Xw + b) − y)/n"))
+        expect_close(b, want_b, case=case, what=f"b after {n_steps} steps", rtol=1e-6,
+                     mistakes={"the bias learns too: b ← b − lr·Σ(σ(Xw + b) − y)/n": 0.0})
+    case = dict(clouds, lr=0.5, n_steps=3000)
     w, b = _pair(logistic_regression_gd(X.copy(), y.copy(), 0.5, 3000), case, "(w, b)")
     w, b = _weights(w, 2, case), as_float(b, case=case, what="b")
     residual = ref.sigmoid(X @ w + b) - y
