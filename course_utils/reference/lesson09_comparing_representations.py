@@ -19,10 +19,15 @@ def center(X):
     return X - X.mean(axis=0, keepdims=True)
 
 
-def whiten(X, tol=1e-10):
+# singular values below this fraction of the largest count as zero: the reference then whitens the column space
+# of a rank-deficient X (dead units), which the exercise's inputs (full column rank) never need
+RANK_TOLERANCE = 1e-10
+
+
+def whiten(X):
     """Centred, whitened data spanning the same column space: Xw.T @ Xw = I (the left singular vectors)."""
     U, S, _ = np.linalg.svd(center(X), full_matrices=False)
-    keep = S > tol * max(S[0], 1e-300) if S.size else S > 0
+    keep = S > RANK_TOLERANCE * max(S[0], 1e-300) if S.size else S > 0
     return U[:, keep]
 
 
@@ -100,7 +105,14 @@ def pairwise_distances(X):
 
 
 def rbf_gram(X, fraction=1.0):
-    """RBF Gram matrix exp(−||x_i − x_j||² / (2σ²)) with σ = fraction × the median distance between distinct rows."""
+    """RBF Gram matrix exp(−||x_i − x_j||² / (2σ²)) with σ = fraction × the median distance between rows.
+
+    The median is taken over the pairs i ≠ j here. Every usual convention is accepted: the median over all n²
+    entries of the distance matrix, diagonal included (the CKA authors' code, which takes σ² = fraction² × the
+    median squared distance); the square root of the median squared distance instead of the median distance;
+    and, for an even number of values, either middle value or their mean (``torch.median`` returns the lower one,
+    ``np.median`` the mean). These differ by less than the gap between neighbouring distances.
+    """
     D = pairwise_distances(X)
     n = D.shape[0]
     sigma = fraction * np.median(D[~np.eye(n, dtype=bool)])

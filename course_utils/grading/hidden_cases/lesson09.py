@@ -38,14 +38,11 @@ def _good_pair(rng, n_range=(30, 80), width_range=(2, 7), shared_range=(1, 4)):
 
 # ------------------------------------------------------------------------------------------------- whiten
 def _whiten_compare(got, want):
-    """Any whitening of the centred columns is right (U, U Q for orthogonal Q, ZCA...): check its properties."""
-    want = np.asarray(want, dtype=float)
-    n, p = want.shape
-    Xw = as_array(got, shape=(n, p))
-    expect_close(Xw.mean(axis=0), np.zeros(p), rtol=0, atol=1e-8)
-    expect_close(Xw.T @ Xw, np.eye(p), rtol=0, atol=1e-6)
-    if np.abs(Xw - want @ (want.T @ Xw)).max() >= 1e-6:
-        raise CheckFailure("the whitened columns do not span the centred columns of X")
+    """Any whitening of the centred columns is right (U, U Q for orthogonal Q, ZCA...): the public check's
+    property test, in the learner's precision."""
+    from ...checks.lesson09_comparing_representations import expect_whitened
+
+    expect_whitened(got, want)
 
 
 @hidden("09.whiten", compare=_whiten_compare)
@@ -63,9 +60,11 @@ def _whiten(rng):
 
 # ------------------------------------------------------------------------------------------------- CCA
 def _close_1e6(got, want):
-    """The checkers' tolerance for these similarity values (rtol 1e-6, atol 1e-8), with the shape checked."""
-    want = np.asarray(want, dtype=float)
-    expect_close(as_array(got, shape=want.shape), want, rtol=1e-6, atol=1e-8)
+    """The checkers' tolerance for these similarity values (rtol 1e-6, atol 1e-8) in the learner's precision, with
+    the shape checked, as the public checks compare."""
+    from ...checks.lesson09_comparing_representations import expect_value
+
+    expect_value(got, want, rtol=1e-6, atol=1e-8)
 
 
 @hidden("09.cca", compare=_close_1e6)
@@ -121,7 +120,20 @@ def _cka_gram(rng):
     return [(_grams(rng), {}) for _ in range(CASES_PER_EXERCISE)]
 
 
-@hidden("09.rbf_gram", compare=_close_1e6)
+def _rbf_observe(function, args, kwargs):
+    """The Gram matrix with the X and fraction it was built from: any allowed median convention passes."""
+    X = np.array(args[0], dtype=float)
+    fraction = args[1] if len(args) > 1 else kwargs.get("fraction", 1.0)
+    return {"K": function(*args, **kwargs), "X": X, "fraction": float(fraction)}
+
+
+def _rbf_compare(got, want):
+    from ...checks.lesson09_comparing_representations import expect_rbf_gram
+
+    expect_rbf_gram(got["K"], want["X"], want["fraction"])
+
+
+@hidden("09.rbf_gram", compare=_rbf_compare, observe=_rbf_observe)
 def _rbf_gram(rng):
     cases = []
     for index in range(CASES_PER_EXERCISE):
@@ -180,7 +192,19 @@ SIMILARITIES = [ref.linear_cka, ref.cca_mean, ref.pwcca, rbf_cka, first_neuron_c
                 gram_distance, best_neuron_correlation]
 
 
+def _report_observe(function, args, kwargs):
+    from ...checks.lesson09_comparing_representations import invariance_observations
+
+    return invariance_observations(function, *args, **kwargs)
+
+
 def _report_compare(got, want):
+    for flag, sentence in [("uses_arguments", "the report did not evaluate similarity(X, Y) on its arguments"),
+                           ("reproducible", "the same seed drew different transforms"),
+                           ("follows_seed", "another seed drew the same transforms")]:
+        if not got[flag]:
+            raise CheckFailure(sentence)
+    got, want = got["report"], want["report"]
     if not isinstance(got, dict):
         raise CheckFailure("invariance_report should return a dict")
     for key in ref.INVARIANCE_KEYS:
@@ -189,7 +213,7 @@ def _report_compare(got, want):
         expect_equal(bool(got[key]), bool(want[key]))
 
 
-@hidden("09.invariance_report", compare=_report_compare)
+@hidden("09.invariance_report", compare=_report_compare, observe=_report_observe)
 def _invariance_report(rng):
     cases = []
     for similarity in rng.permutation(np.array(SIMILARITIES, dtype=object)):
