@@ -493,6 +493,15 @@ def early_stopping_wait_counter(val_losses, patience):
     return [best_epoch, np.int64(len(val_losses) - 1)]
 
 
+def early_stopping_as_array(val_losses, patience):
+    """An array (or a tensor) of the two epochs: the docstring asks for a pair, not for a tuple type."""
+    return np.array(ref.early_stopping(val_losses, patience))
+
+
+def early_stopping_as_tensor(val_losses, patience):
+    return torch.tensor(ref.early_stopping(val_losses, patience))
+
+
 MUTANTS["03.linear_backward"].append((linear_backward_db_over_outputs, "axis 0"))
 MUTANTS["03.tanh_backward"].append((tanh_backward_sigmoid_derivative, "sigmoid"))
 MUTANTS["03.mlp_backward"].append((lambda params, X, y: _mlp_grads_layer2_from_Z1(params, X, y), "not Z1"))
@@ -511,7 +520,7 @@ ALTERNATIVES = {
     "03.topological_order": [topo_iterative],
     "03.backward": [backward_kahn],
     "03.train_epoch": [train_epoch_zero_grad_last, train_epoch_numpy_losses],
-    "03.early_stopping": [early_stopping_wait_counter],
+    "03.early_stopping": [early_stopping_wait_counter, early_stopping_as_array, early_stopping_as_tensor],
 }
 UNVARIED = {}
 
