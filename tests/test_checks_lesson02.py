@@ -314,13 +314,13 @@ MUTANTS = {
     ],
     "02.linear_regression_gd": [
         (linear_without_two, "factor 2"),
-        (linear_without_bias, "bias learns too"),
+        (linear_without_bias, "update it too"),
         (linear_without_mean, "1/n"),
         (linear_bias_in_w, "bias separately"),
     ],
     "02.logistic_regression_gd": [
         (logistic_ascent, "step against the gradient"),
-        (logistic_without_bias, "bias learns too"),
+        (logistic_without_bias, "update it too"),
         (logistic_without_mean, "1/n"),
         logistic_mse_gradient,
     ],
@@ -440,7 +440,7 @@ MUTANTS["02.momentum_step"] += [
     lambda w, v, grad, lr, beta: (np.asarray(w) - lr * np.asarray(grad) - beta * np.asarray(v),
                                   beta * np.asarray(v) + np.asarray(grad)),
 ]
-MUTANTS["02.linear_regression_gd"] += [linear_ignores_lr, linear_prediction_without_bias,
+MUTANTS["02.linear_regression_gd"] += [linear_ignores_lr, (linear_prediction_without_bias, "predict ŷ = Xw + b"),
                                        lambda X, y, lr, n_steps: ref.linear_regression_gd(X, y, lr, n_steps - 1)]
 MUTANTS["02.logistic_regression_gd"] += [logistic_hard_predictions, logistic_sequential_update,
                                          lambda X, y, lr, n_steps: ref.logistic_regression_gd(X, y, lr, min(n_steps, 20))]

@@ -400,7 +400,8 @@ def check_linear_regression_gd(linear_regression_gd):
             no_bias, _ = _linear_variant(X, y, lr, n_steps, use_bias=False)
             expect_close(w, want_w, case=case, what=f"w after {n_steps} steps", rtol=1e-6,
                          mistakes={"the gradient of (ŷ − y)² carries a factor 2: 2(ŷ − y)/n": no_two,
-                                   "the bias learns too: b ← b − lr·Σ 2(ŷ − y)/n": no_bias},
+                                   "the bias is part of the model: predict ŷ = Xw + b, and update it too, "
+                                   "b ← b − lr·Σ 2(ŷ − y)/n": no_bias},
                          hint=("start from w = 0, b = 0 and take n_steps full-batch steps on mean((Xw + b − y)²); "
                                "if the numbers blow up, check the 1/n in the gradient"))
             expect_close(b, want_b, case=case, what=f"b after {n_steps} steps", rtol=1e-6,
@@ -442,7 +443,8 @@ def check_logistic_regression_gd(logistic_regression_gd):
         expect_close(w, want_w, case=case, what=f"w after {n_steps} steps", rtol=1e-6,
                      mistakes={"step against the gradient: w ← w − lr·Xᵀ(σ(Xw + b) − y)/n":
                                _logistic_variant(X_, y_, lr, n_steps, sign=-1.0)[0],
-                               "the bias learns too: b ← b − lr·Σ(σ(Xw + b) − y)/n":
+                               "the bias is part of the model: predict σ(Xw + b), and update it too, "
+                               "b ← b − lr·Σ(σ(Xw + b) − y)/n":
                                _logistic_variant(X_, y_, lr, n_steps, use_bias=False)[0],
                                "did you forget the 1/n that comes from the mean?":
                                _logistic_variant(X_, y_, lr, n_steps, mean=False)[0]},
