@@ -167,16 +167,17 @@ def sae_loss_norms(x, W_enc, b_enc, W_dec, b_dec, l1_coeff):
     return (torch.linalg.vector_norm(x_hat - x, dim=1) ** 2).mean() + l1_coeff * torch.norm(f, p=1, dim=1).mean()
 
 
-def metrics_numpy32(x, x_hat, f):
-    x, x_hat, f = (np.asarray(t, dtype=np.float32) for t in (x, x_hat, f))
+def metrics_numpy(x, x_hat, f):
+    x, x_hat, f = (np.asarray(t) for t in (x, x_hat, f))
     return {"l0": float(np.count_nonzero(f, axis=1).mean()),
             "fve": float(1 - ((x - x_hat) ** 2).sum() / (x.var(axis=0) * len(x)).sum()),
             "dead_fraction": float(np.mean(~(f > 0).any(axis=0)))}
 
 
-def metrics_tensors(x, x_hat, f):                     # 0-d tensors format like floats
-    return {"l0": (f != 0).sum(1).double().mean(), "fve": 1 - ((x - x_hat) ** 2).sum() / ((x - x.mean(0)) ** 2).sum(),
-            "dead_fraction": (f.amax(0) <= 0).double().mean(), "extra": "ignored"}
+def metrics_items(x, x_hat, f):                       # count_nonzero, amax; an extra key does no harm
+    return {"l0": (f != 0).sum(1).double().mean().item(),
+            "fve": (1 - ((x - x_hat) ** 2).sum() / ((x - x.mean(0)) ** 2).sum()).item(),
+            "dead_fraction": (f.amax(0) <= 0).double().mean().item(), "extra": "ignored"}
 
 
 def metrics_global_mean(x, x_hat, f):                 # centres on the mean of ALL entries, not per dimension
@@ -194,7 +195,8 @@ def recovery_cosine_similarity(true_directions, W_dec):
 def recovery_numpy_loop(true_directions, W_dec):
     true = np.asarray(true_directions, dtype=np.float32)
     dec = np.asarray(W_dec, dtype=np.float32)
-    return [max(float(t @ w / (np.linalg.norm(t) * np.linalg.norm(w))) for w in dec) for t in true]
+    return torch.tensor([max(float(t @ w / (np.linalg.norm(t) * np.linalg.norm(w))) for w in dec) for t in true],
+                        dtype=torch.float32)
 
 
 def recovery_argmax_then_gather(true_directions, W_dec):   # any of the tied rows is fine: only the value is returned
@@ -224,7 +226,7 @@ def forward_einsum_float32(x, W, b):
 
 
 def weighted_loss_numpy(x, x_hat, importance):
-    return float(np.einsum("i,bi->b", np.asarray(importance), (np.asarray(x) - np.asarray(x_hat)) ** 2).mean())
+    return torch.tensor(np.einsum("i,bi->b", np.asarray(importance), (np.asarray(x) - np.asarray(x_hat)) ** 2).mean())
 
 
 def dims_loop_list(W):
@@ -233,7 +235,7 @@ def dims_loop_list(W):
     for i in range(W.shape[1]):
         norm = float(W[:, i].norm())
         out.append(0.0 if norm == 0 else norm ** 2 / float(((W[:, i] / norm) @ W).pow(2).sum()))
-    return out
+    return torch.tensor(out)
 
 
 def decoder_normalize(W_dec, grad):
@@ -313,9 +315,9 @@ ALTERNATIVES = {
     "12.feature_dimensionality": [dims_loop_list],
     "12.sae_loss": [sae_loss_mse_loss_sum, sae_loss_norms],
     "12.constrain_decoder": [decoder_normalize],
-    "12.sae_metrics": [metrics_numpy32, metrics_tensors],
+    "12.sae_metrics": [metrics_numpy, metrics_items],
     "12.feature_recovery": [recovery_cosine_similarity, recovery_numpy_loop, recovery_argmax_then_gather],
-    "12.loss_recovered": [lambda clean, spliced, ablated: np.float32((ablated - spliced) / (ablated - clean))],
+    "12.loss_recovered": [lambda clean, spliced, ablated: float(np.float64(ablated - spliced) / (ablated - clean))],
 }
 UNVARIED = {}
 
