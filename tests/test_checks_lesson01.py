@@ -255,7 +255,7 @@ MUTANTS["01.sigmoid_neuron"] += [
     lambda x, w, b: float(sigmoid(np.dot(w, x)) + b),
 ]
 MUTANTS["01.logic_gate_weights"] += [
-    lambda gate: ref.logic_gate_weights(gate) if gate != "AND" else ([1.0, 1.0], -2.0),  # AND on the tie
+    (lambda gate: ref.logic_gate_weights(gate) if gate != "AND" else ([1.0, 1.0], -2.0), "exactly 0"),  # a tie
     lambda gate: ref.logic_gate_weights(gate) if gate != "NAND" else ([-1.0, -1.0], -1.5),  # flips w only
     lambda gate: ref.logic_gate_weights({"AND": "OR", "OR": "AND"}.get(gate, gate)),
 ]
@@ -279,6 +279,7 @@ MUTANTS["01.two_layer_forward"] += [
     lambda x, W1, b1, W2, b2: (np.tanh(W1 @ x + b1), sigmoid(W2 @ np.tanh(W1 @ x + b1) + b2)),
     lambda x, W1, b1, W2, b2: (np.maximum(W1 @ x + b1, 0), sigmoid(W2 @ np.maximum(W1 @ x + b1, 0) + b2)),
     lambda x, W1, b1, W2, b2: (sigmoid(W1 @ x + b1), scipy.special.softmax(W2 @ sigmoid(W1 @ x + b1) + b2)),
+    (lambda x, W1, b1, W2, b2: (sigmoid(W1 @ x + b1), sigmoid(W2 @ x + b2)), "not x"),
 ]
 
 ALTERNATIVES = {
@@ -364,3 +365,8 @@ def test_count_separable_gates_accepts_either_convention_and_rejects_14():
 def test_train_perceptron_ignoring_lr_fails():
     verdict = run_check(exercises.get("01.train_perceptron"), train_ignores_lr)
     assert verdict.status == FAILED and "lr" in verdict.text(), verdict.text()
+
+
+def test_softmax_output_is_not_told_it_used_x():
+    verdict = run_check(exercises.get("01.two_layer_forward"), MUTANTS["01.two_layer_forward"][-2])
+    assert verdict.status == FAILED and "not x" not in verdict.text(), verdict.text()

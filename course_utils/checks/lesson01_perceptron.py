@@ -99,9 +99,12 @@ def check_logic_gate_weights(logic_gate_weights):
         b = as_float(answer[1], case={"gate": gate}, what="b")
         outputs = [ref.step_neuron(x, w, b) for x in BOOLEAN_INPUTS]
         wrong = [tuple(int(v) for v in x) for x, got, want in zip(BOOLEAN_INPUTS, outputs, table) if got != want]
+        on_the_line = [x for x in wrong if float(np.dot(w, x) + b) == 0]
         expect_true(not wrong, f"with w={w.tolist()}, b={b:g} the neuron gets {gate} wrong on inputs {wrong}.",
                     case={"gate": gate}, expected=table, got=[int(o) for o in outputs],
-                    hint=("the bias sets how many inputs must be on: for AND the neuron should fire only "
+                    hint=(f"w·x + b is exactly 0 on {on_the_line}, where the step gives 0: move b so that no input "
+                          f"lands on the line" if on_the_line else
+                          "the bias sets how many inputs must be on: for AND the neuron should fire only "
                           "when both are 1" if gate == "AND" else
                           "NAND is AND with every sign flipped" if gate == "NAND" else
                           "for OR one active input must be enough to push w·x + b above 0"))
@@ -253,5 +256,7 @@ def check_two_layer_forward(two_layer_forward):
                                "did you forget the hidden bias b1?": ref.sigmoid(W1 @ x)})
         expect_close(answer[1], output, case=case, what="the output", rtol=1e-6,
                      mistakes={"apply σ to the output too: σ(W2 h + b2)": W2 @ hidden + b2,
-                               "did you forget the output bias b2?": ref.sigmoid(W2 @ hidden)},
-                     hint="the second layer takes the hidden activations h, not x")
+                               "did you forget the output bias b2?": ref.sigmoid(W2 @ hidden),
+                               "the second layer takes the hidden activations h, not x":
+                               ref.sigmoid(W2 @ x + b2) if n_hidden == n_in else np.full(n_out, np.inf)},
+                     hint="the output is σ(W2 h + b2), computed from the hidden activations h")
