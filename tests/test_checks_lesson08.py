@@ -276,6 +276,16 @@ def spearman_argsort_ranks_averaged(a, b):  # np.corrcoef of tie-averaged ranks 
     return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
 
 
+def spearman_torch_float32(a, b):  # ranks and correlation in float32: within float32 rounding of the answer
+    def ranks(v):
+        v = torch.as_tensor(np.ravel(v), dtype=torch.float32)
+        return torch.tensor(ref.ranks(v.numpy()), dtype=torch.float32)
+    ra, rb = ranks(a), ranks(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    return (ra * rb).sum() / torch.sqrt((ra ** 2).sum() * (rb ** 2).sum())
+
+
+
 def randomization_scipy_list(method, model, random_model, images, targets):
     from scipy.stats import spearmanr
 
@@ -324,8 +334,9 @@ ALTERNATIVES.update({
     "08.integrated_gradients": [ig_loop],
     "08.integrated_gradients_gauss": [gauss_as_list],
     "08.occlusion_map": [occlusion_numpy],
-    "08.spearman_correlation": [spearman_scipy, spearman_argsort_ranks_averaged],
+    "08.spearman_correlation": [spearman_scipy, spearman_argsort_ranks_averaged, spearman_torch_float32],
     "08.randomization_correlations": [randomization_scipy_list],
 })
 
 globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+

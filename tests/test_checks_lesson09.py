@@ -258,6 +258,10 @@ def whiten_cholesky(X):
     return np.linalg.solve(np.linalg.cholesky(Xc.T @ Xc), Xc.T).T
 
 
+def whiten_slightly_uncentred(X):  # column means of 1e-6: not rounding, but not "forgot to centre" either
+    return ref.whiten(X) + 1e-6
+
+
 def whiten_principal_scores(X):  # U S: decorrelated but not unit scale
     U, S, _ = np.linalg.svd(center(X), full_matrices=False)
     return U * S
@@ -434,7 +438,8 @@ def report_self_one_against_base(similarity, X, Y, seed=0):
 
 MUTANTS["09.whiten"] += [(whiten_principal_scores, "the columns of U are whitened"),
                          (whiten_row_centred, "centre X first"),
-                         (whiten_float16, None)]
+                         (whiten_float16, None),
+                         (whiten_slightly_uncentred, "not 0 to within rounding")]
 MUTANTS["09.cca"] += [(cca_ascending, "largest to smallest"), (cca_one_side_whitened, None),
                       (cca_top_only, "should have shape (")]
 MUTANTS["09.linear_cka"] += [(cka_centre_x_only, None)]
@@ -463,9 +468,36 @@ globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_property_profiles_match_the_reference_report():
-    X, Y = checks._pair(123, 50, 5, 4)
-    for name, (similarity, truth) in checks.SIMILARITY_PROFILES.items():
-        assert ref.invariance_report(similarity, X, Y, 0) == truth, name
+    for X, Y in (checks._pair(123, 50, 5, 4), checks._pair(124, 40, 3, 6)):
+        for name, (similarity, truth) in checks.SIMILARITY_PROFILES.items():
+            assert ref.invariance_report(similarity, X, Y, 0) == truth, name
+            assert ref.invariance_report(similarity, X, Y, 7) == truth, name
+
+
+def test_whiten_reference_has_the_notebook_signature():
+    # the exercise is whiten(X): the reference's rank cut-off is a constant, not a parameter the check cannot vary
+    import inspect
+
+    assert list(inspect.signature(ref.whiten).parameters) == ["X"]
+
+
+def test_float32_whitening_is_not_told_to_centre():
+    from course_utils import exercises
+    from course_utils.checking import PASSED, run_check
+
+    verdict = run_check(exercises.get("09.whiten"), whiten_float32)
+    assert verdict.status == PASSED and "centre X first" not in verdict.text(), verdict.text()
+
+
+def test_rbf_conventions_differ_on_the_public_cases():
+    # the alternatives really exercise the conventions: on the public X with n = 12 each gives another matrix
+    rng = np.random.default_rng(80)
+    X = rng.normal(size=(12, 3)) * np.linspace(1, 3, 3)
+    X[:4] += 4.0
+    matrices = [np.asarray(f(X), dtype=float) for f in (ref.rbf_gram, rbf_kornblith_demo, rbf_sqrt_median_squared,
+                                                        rbf_upper_middle)]
+    for index, K in enumerate(matrices[1:], start=1):
+        assert not np.allclose(K, matrices[0], rtol=1e-6, atol=1e-9), index
 
 
 def test_reference_agrees_across_forms():

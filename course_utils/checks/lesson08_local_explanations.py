@@ -290,7 +290,8 @@ def check_spearman_correlation(spearman_correlation):
              (np.array([0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 3.0, 3.0]), np.array([0.5, 0.0, 0.0, 0.1, 2.0, 0.0, 3.0, 4.0]))]
     for x, y in cases:
         case = {"a": x, "b": y}
-        got = as_array(spearman_correlation(x, y), shape=(), case=case, what="the correlation")
+        got = spearman_correlation(x, y)  # compared as it is, so that a float32 answer gets float32 tolerances
+        as_array(got, shape=(), case=case, what="the correlation")
         expect_close(got, ref.spearman_correlation(x, y), case=case, what="the correlation", rtol=1e-6, atol=1e-9,
                      mistakes={SPEARMAN_TIES_HINT: _pearson(_ordinal_ranks(x), _ordinal_ranks(y)),
                                SPEARMAN_TIES_HINT + " (here: dense ranks 1, 2, 2, 3)":
