@@ -129,17 +129,21 @@ def check_ablate_head_hook(ablate_head_hook):
     generator = torch.Generator().manual_seed(6)
     z = torch.randn(2, 5, 3, 4, generator=generator)
     mean_z = torch.randn(5, 3, 4, generator=generator)
-    for head, mean in ((1, None), (2, None), (0, mean_z), (2, mean_z)):
-        case = {"z": "shape (2, 5, 3, 4) = [batch, pos, head, d_head]", "head": head,
-                "mean_z": None if mean is None else "shape (5, 3, 4)"}
+    small_z = torch.randn(1, 3, 4, 2, generator=generator)
+    small_mean = torch.randn(3, 4, 2, generator=generator)
+    for z, head, mean in ((z, 1, None), (z, 2, None), (z, 0, mean_z), (z, 2, mean_z),
+                          (small_z, 3, None), (small_z, 1, small_mean)):
+        case = {"z": f"shape {tuple(z.shape)} = [batch, pos, head, d_head]", "head": head,
+                "mean_z": None if mean is None else f"shape {tuple(mean.shape)}"}
         want = ref.ablate_head_hook(z, head, mean)
-        wrong_axis = z.clone()
-        wrong_axis[:, head] = 0.0 if mean is None else mean[head]
-        mistakes = {"hook_z is [batch, pos, head, d_head]: the head is the third axis, z[:, :, head]": wrong_axis,
-                    "ablate only the chosen head; the other heads keep their values":
+        mistakes = {"ablate only the chosen head; the other heads keep their values":
                     torch.zeros_like(z) if mean is None else mean.expand_as(z),
                     "mean ablation replaces the head's vectors with mean_z, it does not subtract it":
                     z - ref.ablate_head_hook(torch.zeros_like(z), head, mean)}
+        if head < z.shape[1]:
+            wrong_axis = z.clone()
+            wrong_axis[:, head] = 0.0 if mean is None else mean[head]
+            mistakes["hook_z is [batch, pos, head, d_head]: the head is the third axis, z[:, :, head]"] = wrong_axis
         expect_close(ablate_head_hook(z.clone(), head, mean), want, case=case, what="the ablated z",
                      mistakes=mistakes, hint="copy z, then set z[:, :, head] to 0 (or to mean_z[:, head])")
 
@@ -147,8 +151,9 @@ def check_ablate_head_hook(ablate_head_hook):
 @exercise("10.normalised_metric", points=1, reference=ref.normalised_metric,
           title="a patching metric normalised to clean = 1, corrupted = 0")
 def check_normalised_metric(normalised_metric):
+    # the last two cases have clean < corrupted (a metric that falls when the behaviour is restored)
     for patched, clean, corrupted in ((2.0, 3.0, 1.0), (0.5, 4.0, -1.0), (3.0, 3.0, 1.0), (1.0, 3.0, 1.0),
-                                      (-2.0, 1.0, -5.0)):
+                                      (-2.0, 1.0, -5.0), (0.5, -2.0, 3.0), (4.0, 1.0, 2.5)):
         case = {"patched": patched, "clean": clean, "corrupted": corrupted}
         expect_close(normalised_metric(patched, clean, corrupted), ref.normalised_metric(patched, clean, corrupted),
                      case=case, what="the normalised metric",
@@ -157,12 +162,14 @@ def check_normalised_metric(normalised_metric):
                                "divide by the gap between clean and corrupted to normalise":
                                patched - corrupted,
                                "subtract the corrupted value before dividing, so corrupted maps to 0":
-                               patched / clean},
+                               patched / clean,
+                               "divide by clean − corrupted itself, not its absolute value: when the clean run "
+                               "scores lower than the corrupted one, the sign of the gap matters":
+                               (patched - corrupted) / abs(clean - corrupted)},
                      hint="(patched − corrupted) / (clean − corrupted)")
 
 
-# --- checks that run the shipped induction model --------------------------------------------------
-
+# --- checks that run the shipped induction model and a tiny random one ------------------------------
 
 
 @functools.lru_cache(maxsize=1)
@@ -172,68 +179,97 @@ def _model():
     return load_attn_only("induction_2l")[0]
 
 
-@functools.lru_cache(maxsize=4)
-def _patching_case(seed, corrupt_pos):
+TINY = dict(n_layers=2, n_heads=3, d_model=16, d_head=8, n_ctx=16, d_vocab=13)
+
+
+@functools.lru_cache(maxsize=1)
+def _tiny_model():
+    """A second model, unlike the shipped one (3 heads, vocabulary 13, random weights): built once per process."""
+    from ..models.attn_only import random_attn_only
+
+    return random_attn_only(TINY, seed=10)
+
+
+def _answer_logit(query_pos, answers):
+    """A metric that is not normalised: the batch mean of the answer's logit at ``query_pos``."""
+    return functools.partial(ref.answer_logit, query_pos=query_pos, answers=answers)
+
+
+@functools.lru_cache(maxsize=None)
+def _patching_case(seed, corrupt_pos, tiny=False):
+    """``(model, clean, corrupted, metric, case)``: the shipped model with the notebook's normalised metric, or
+    the tiny model with the raw answer logit."""
     from ..data.induction_tasks import induction_patching_pair
 
-    model = _model()
-    clean, corrupted, query_pos, answers = induction_patching_pair(2, 5, corrupt_pos, model.cfg.d_vocab, seed=seed)
-    metric = ref.patching_metric(model, clean, corrupted, query_pos, answers)
-    case = {"clean_tokens": clean.tolist(), "corrupted_tokens": corrupted.tolist(),
-            "metric": f"answer logit at position {query_pos}, normalised (clean 1, corrupted 0)"}
-    return clean, corrupted, metric, case
+    model = _tiny_model() if tiny else _model()
+    batch, half = (1, 4) if tiny else (2, 5)
+    clean, corrupted, query_pos, answers = induction_patching_pair(batch, half, corrupt_pos, model.cfg.d_vocab,
+                                                                   seed=seed)
+    if tiny:
+        metric = _answer_logit(query_pos, answers)
+        described = f"the raw answer logit at position {query_pos} (not normalised)"
+        name = "a small random model: 2 layers, 3 heads, vocabulary 13"
+    else:
+        metric = ref.patching_metric(model, clean, corrupted, query_pos, answers)
+        described = f"answer logit at position {query_pos}, normalised (clean 1, corrupted 0)"
+        name = "the shipped induction model"
+    case = {"model": name, "clean_tokens": clean.tolist(), "corrupted_tokens": corrupted.tolist(),
+            "metric": described}
+    return model, clean, corrupted, metric, case
 
 
-def _as_grid(got, shape, case, what):
-    return as_array(got, shape=shape, case=case, what=what)
+def _expect_close_lazily(got, want, mistakes, **kwargs):
+    """``expect_close``, computing the costly mistake candidates (whole patching runs) only for a wrong answer."""
+    try:
+        expect_close(got, want, **kwargs)
+    except CheckFailure:
+        expect_close(got, want, mistakes=mistakes(), **kwargs)
 
 
 @exercise("10.residual_patching", points=2, reference=ref.residual_patching,
           title="activation patching over the residual stream (layer × position)")
 def check_residual_patching(residual_patching):
-    model = _model()
-    clean, corrupted, metric, case = _patching_case(0, 1)
-    want = ref.residual_patching(model, clean, corrupted, metric).numpy()
-    got = _as_grid(residual_patching(model, clean, corrupted, metric), want.shape, case,
-                   "the result ([n_layers, pos])")
-    if np.allclose(got, want, atol=1e-4):
-        return
-    shifted = np.concatenate([want[:, 1:], np.zeros((want.shape[0], 1))], axis=1)
-    shifted_back = np.concatenate([np.zeros((want.shape[0], 1)), want[:, :-1]], axis=1)
+    for model, clean, corrupted, metric, case in (_patching_case(0, 1), _patching_case(3, 2, tiny=True)):
+        want = ref.residual_patching(model, clean, corrupted, metric).numpy()
+        got = as_array(residual_patching(model, clean, corrupted, metric), shape=want.shape, case=case,
+                       what="the result ([n_layers, pos])")
 
-    def reversed_direction(m, clean_tokens, corrupted_tokens, metric_fn):
-        return ref.residual_patching(m, corrupted_tokens, clean_tokens, metric_fn)
+        def mistakes():
+            shifted = np.concatenate([want[:, 1:], np.zeros((want.shape[0], 1))], axis=1)
+            shifted_back = np.concatenate([np.zeros((want.shape[0], 1)), want[:, :-1]], axis=1)
+            return {"patch position pos itself: resid[:, pos] = clean_resid[:, pos]": shifted,
+                    "patch position pos itself, not the one before it": shifted_back,
+                    "run the CORRUPTED tokens and patch in activations cached on the CLEAN run":
+                    ref.residual_patching(model, corrupted, clean, metric).numpy()}
 
-    expect_close(got, want, atol=1e-4, case=case, what="the patching grid",
-                 mistakes={"patch position pos itself: resid[:, pos] = clean_resid[:, pos]": shifted,
-                           "patch position pos itself, not the one before it": shifted_back,
-                           "run the CORRUPTED tokens and patch in activations cached on the CLEAN run":
-                           reversed_direction(model, clean, corrupted, metric).numpy()},
-                 hint="for each layer L and position p: run corrupted_tokens with a hook on "
-                      "blocks.L.hook_resid_pre that copies the clean value at p, and record metric(logits)")
+        _expect_close_lazily(got, want, mistakes, rtol=1e-4, atol=1e-4, case=case, what="the patching grid",
+                             hint="for each layer L and position p: run corrupted_tokens with a hook on "
+                                  "blocks.L.hook_resid_pre that copies the clean value at p, and record "
+                                  "metric(logits)")
 
 
 @exercise("10.head_patching", points=2, reference=ref.head_patching,
           title="activation patching of each head's output")
 def check_head_patching(head_patching):
-    model = _model()
-    clean, corrupted, metric, case = _patching_case(1, 2)
-    want = ref.head_patching(model, clean, corrupted, metric).numpy()
-    got = _as_grid(head_patching(model, clean, corrupted, metric), want.shape, case,
-                   "the result ([n_layers, n_heads])")
-    if np.allclose(got, want, atol=1e-4):
-        return
-    expect_close(got, want, atol=1e-4, case=case, what="the patching grid",
-                 mistakes={"run the CORRUPTED tokens and patch in activations cached on the CLEAN run":
-                           ref.head_patching(model, corrupted, clean, metric).numpy(),
-                           "hook_z is [batch, pos, head, d_head]: index the head as z[:, :, head]":
-                           _head_patching_wrong_axis(model, clean, corrupted, metric)},
-                 hint="for each (layer, head): hook blocks.L.attn.hook_z, copy the clean z[:, :, head], "
-                      "record metric(logits) on the corrupted run")
+    for model, clean, corrupted, metric, case in (_patching_case(1, 2), _patching_case(4, 1, tiny=True)):
+        want = ref.head_patching(model, clean, corrupted, metric).numpy()
+        got = as_array(head_patching(model, clean, corrupted, metric), shape=want.shape, case=case,
+                       what="the result ([n_layers, n_heads])")
+
+        def mistakes():
+            return {"run the CORRUPTED tokens and patch in activations cached on the CLEAN run":
+                    ref.head_patching(model, corrupted, clean, metric).numpy(),
+                    "hook_z is [batch, pos, head, d_head]: index the head as z[:, :, head]":
+                    _head_patching_wrong_axis(model, clean, corrupted, metric)}
+
+        _expect_close_lazily(got, want, mistakes, rtol=1e-4, atol=1e-4, case=case, what="the patching grid",
+                             hint="for each (layer, head): hook blocks.L.attn.hook_z, copy the clean z[:, :, head], "
+                                  "record metric(logits) on the corrupted run")
 
 
 def _head_patching_wrong_axis(model, clean, corrupted, metric):
-    _, clean_cache = model.run_with_cache(clean)
+    with torch.no_grad():
+        _, clean_cache = model.run_with_cache(clean)
     results = torch.zeros(model.cfg.n_layers, model.cfg.n_heads)
     for layer in range(model.cfg.n_layers):
         name = f"blocks.{layer}.attn.hook_z"
@@ -248,71 +284,63 @@ def _head_patching_wrong_axis(model, clean, corrupted, metric):
     return results.numpy()
 
 
-def _role_heads(model):
-    """The layer-0 previous-token head and the layer-1 induction head (highest scores)."""
+@functools.lru_cache(maxsize=1)
+def _role_heads():
+    """The shipped model's layer-0 previous-token head and layer-1 induction head (highest scores)."""
     from ..data.induction_tasks import repeated_random_tokens
 
+    model = _model()
     tokens = repeated_random_tokens(8, 10, model.cfg.d_vocab, seed=3)
-    _, cache = model.run_with_cache(tokens)
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens)
     previous = int(ref.previous_token_score(cache["blocks.0.attn.hook_pattern"]).argmax())
     induction = int(ref.induction_score(cache["blocks.1.attn.hook_pattern"], 10).argmax())
     return previous, induction
 
 
-def _path_patch_queries(model, clean, corrupted, sender, receivers, metric):
-    _, clean_cache = model.run_with_cache(clean)
-    _, corrupted_cache = model.run_with_cache(corrupted)
-    delta = (clean_cache["blocks.0.attn.hook_z"][:, :, sender]
-             - corrupted_cache["blocks.0.attn.hook_z"][:, :, sender]) @ model.W_O[0, sender]
-
-    def patch(q, hook):
-        q = q.clone()
-        for head in receivers:
-            q[:, :, head] = q[:, :, head] + delta @ model.W_Q[1, head]
-        return q
-
-    with torch.no_grad():
-        return float(metric(model.run_with_hooks(corrupted, fwd_hooks=[("blocks.1.attn.hook_q", patch)])))
-
-
 @exercise("10.path_patch_keys", points=3, reference=ref.path_patch_keys,
           title="path patching from a layer-0 head to the keys of layer-1 heads")
 def check_path_patch_keys(path_patch_keys):
-    model = _model()
-    clean, corrupted, metric, case = _patching_case(0, 1)
-    previous, induction = _role_heads(model)
-    other = (induction + 1) % model.cfg.n_heads
-    for receivers in ([induction], [other], [induction, other]):
-        this_case = dict(case, sender_head=previous, receiver_heads=receivers)
-        want = ref.path_patch_keys(model, clean, corrupted, previous, receivers, metric)
-        got = path_patch_keys(model, clean, corrupted, previous, list(receivers), metric)
-        got_value = as_array(got, shape=(), case=this_case, what="the patched metric")
-        if abs(float(got_value) - want) < 1e-4:
-            continue
-        z_patched = float(ref.head_patching(model, clean, corrupted, metric)[0, previous])
-        expect_close(got_value, want, atol=1e-4, case=this_case, what="the patched metric",
-                     mistakes={"patch only the path into the receivers' KEYS; patching the sender's whole output "
-                               "also changes every other path": z_patched,
-                               "the sender's information enters the induction head through its keys, not its "
-                               "queries": _path_patch_queries(model, clean, corrupted, previous, receivers, metric)},
-                     hint="add (z_clean − z_corrupted)[:, :, sender] @ W_O[0, sender] @ W_K[1, r] to the keys "
-                          "of each receiver r in a corrupted run")
+    previous, induction = _role_heads()
+    other = (induction + 1) % _model().cfg.n_heads
+    cases = [(_patching_case(0, 1), previous, receivers) for receivers in ([induction], [other], [induction, other])]
+    cases.append((_patching_case(3, 2, tiny=True), (previous + 1) % TINY["n_heads"], [0, 2]))
+    for (model, clean, corrupted, metric, case), sender, receivers in cases:
+        this_case = dict(case, sender_head=sender, receiver_heads=receivers)
+        want = ref.path_patch_keys(model, clean, corrupted, sender, receivers, metric)
+        got = as_array(path_patch_keys(model, clean, corrupted, sender, list(receivers), metric), shape=(),
+                       case=this_case, what="the patched metric")
+
+        def mistakes():
+            return {"patch only the path into the receivers' KEYS; patching the sender's whole output also "
+                    "changes every other path": float(ref.head_patching(model, clean, corrupted, metric)[0, sender]),
+                    "the sender's information enters the induction head through its keys, not its queries":
+                    ref.path_patch_into(model, clean, corrupted, sender, receivers, metric, "q"),
+                    "add the sender's change to the keys of EVERY receiver head, and only those":
+                    ref.path_patch_keys(model, clean, corrupted, sender, receivers[:1], metric)
+                    if len(receivers) > 1 else float("nan")}
+
+        _expect_close_lazily(got, want, mistakes, rtol=1e-4, atol=1e-4, case=this_case, what="the patched metric",
+                             hint="add (z_clean − z_corrupted)[:, :, sender] @ W_O[0, sender] @ W_K[1, r] to the "
+                                  "keys of each receiver r in a corrupted run")
 
 
 @exercise("10.attribution_patching_residual", points=2, reference=ref.attribution_patching_residual,
           title="attribution patching: a gradient estimate of residual patching")
 def check_attribution_patching_residual(attribution_patching_residual):
-    model = _model()
-    clean, corrupted, metric, case = _patching_case(0, 1)
-    want = ref.attribution_patching_residual(model, clean, corrupted, metric).detach().numpy()
-    got = _as_grid(attribution_patching_residual(model, clean, corrupted, metric), want.shape, case,
-                   "the estimates ([n_layers, pos])")
-    if np.allclose(got, want, atol=1e-4, rtol=1e-3):
-        return
-    on_clean = ref.attribution_patching_residual(model, corrupted, clean, metric).detach().numpy()
-    expect_close(got, want, atol=1e-4, rtol=1e-3, case=case, what="the attribution estimates",
-                 mistakes={"the estimate is (clean − corrupted) · gradient; you have the difference backwards": -want,
-                           "take the gradient on the CORRUPTED run (where patching happens) and multiply by "
-                           "clean − corrupted": -on_clean},
-                 hint="run corrupted_tokens keeping each hook_resid_pre with its gradient, backpropagate "
-                      "metric(logits), then sum (clean − corrupted) × grad over batch and d_model")
+    for model, clean, corrupted, metric, case in (_patching_case(0, 1), _patching_case(5, 0, tiny=True)):
+        want = ref.attribution_patching_residual(model, clean, corrupted, metric).numpy()
+        got = as_array(attribution_patching_residual(model, clean, corrupted, metric), shape=want.shape, case=case,
+                       what="the estimates ([n_layers, pos])")
+
+        def mistakes():
+            on_clean = ref.attribution_patching_residual(model, corrupted, clean, metric).numpy()
+            return {"the estimate is (clean − corrupted) · gradient; you have the difference backwards": -want,
+                    "take the gradient on the CORRUPTED run (where patching happens) and multiply by "
+                    "clean − corrupted": -on_clean}
+
+        _expect_close_lazily(got, want, mistakes, rtol=1e-3, atol=1e-4, case=case,
+                             what="the attribution estimates",
+                             hint="run corrupted_tokens keeping each hook_resid_pre and its gradient (a backward "
+                                  "hook, or retain_grad), backpropagate metric(logits), then sum "
+                                  "(clean − corrupted) × grad over batch and d_model")

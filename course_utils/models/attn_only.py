@@ -9,7 +9,15 @@ checkpoint and loads its weights.
 The models have no layer norm and no MLPs: the residual stream is then an
 exact sum of the embeddings and every head's output, which keeps direct logit
 attribution and path patching exact.
+
+The parameters keep ``requires_grad=True``, as a library model does, so the
+standard gradient recipes (a backward hook, ``metric(logits).backward()``)
+work on them; code that only reads activations runs under ``torch.no_grad()``.
+A bridge made here deep-copies safely, also after it has run (see
+:func:`_copyable`).
 """
+import copy
+import functools
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,6 +45,62 @@ def build_attn_only(config=None):
 
     model = TransformerBridge.boot_native(bridge_config(config))
     model.eval()
+    return _copyable(model)
+
+
+@functools.lru_cache(maxsize=None)
+def _copyable_class(base):
+    class CopyableBridge(base):
+        """A ``TransformerBridge`` whose deep copies are independent of the original.
+
+        A bridge wires capture hooks on its first forward pass, as closures
+        holding a weak proxy to its own attention modules. ``copy.deepcopy``
+        shares closures, so a copy would write the residual it captures onto
+        the ORIGINAL's attention; after a run with gradients that is a
+        non-leaf tensor, and the original can no longer be deep-copied. Here
+        the transient captures are dropped before copying and the copy rewires
+        its own hooks on its first run.
+        """
+
+        def __deepcopy__(self, memo):
+            for module in self.modules():
+                if getattr(module, "_captured_pre_ln_residual", None) is not None:
+                    module._captured_pre_ln_residual = None
+            copied = copy._reconstruct(self, memo, *self.__reduce_ex__(4))
+            for module in copied.modules():
+                if getattr(module, "_capture_hooks_wired", False):
+                    module._teardown_capture_hooks()
+            return copied
+
+    CopyableBridge.__name__ = base.__name__                       # prints as the library's class
+    CopyableBridge.__qualname__ = f"Copyable{base.__name__}"     # and pickles by this module-level name
+    CopyableBridge.__module__ = __name__
+    globals()[CopyableBridge.__qualname__] = CopyableBridge
+    return CopyableBridge
+
+
+def _copyable(model):
+    """``model`` (a bridge), with the class of :func:`_copyable_class`: same object, safe ``deepcopy``."""
+    model.__class__ = _copyable_class(type(model))
+    return model
+
+
+def random_attn_only(config, seed):
+    """A bridge with random weights drawn from ``seed``, large enough that patching moves the logits.
+
+    For checks and hidden cases that need a second model unlike the shipped
+    one: biases std 0.05, embeddings 0.6, every other matrix 0.3.
+    """
+    import torch
+
+    model = build_attn_only(dict(config, seed=seed))
+    generator = torch.Generator().manual_seed(seed)
+    state = {}
+    for name, value in model.state_dict().items():
+        std = 0.05 if name.endswith("bias") else 0.6 if "embed" in name else 0.3
+        state[name] = torch.randn(value.shape, generator=generator) * std
+    model.load_state_dict(state)
+    model.eval()
     return model
 
 
@@ -53,8 +117,6 @@ def load_attn_only(name):
     model = build_attn_only(info["model_config"])
     model.load_state_dict(state)
     model.eval()
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
     return model, info
 
 

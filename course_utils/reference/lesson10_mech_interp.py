@@ -101,7 +101,8 @@ def normalised_metric(patched, clean, corrupted):
 def residual_patching(model, clean_tokens, corrupted_tokens, metric):
     """``[n_layers, pos]``: metric of the corrupted run with ``blocks.L.hook_resid_pre`` at one
     position replaced by its value on the clean run."""
-    _, clean_cache = model.run_with_cache(clean_tokens)
+    with torch.no_grad():
+        _, clean_cache = model.run_with_cache(clean_tokens)
     n_layers, n_pos = model.cfg.n_layers, clean_tokens.shape[1]
     results = torch.zeros(n_layers, n_pos)
     for layer in range(n_layers):
@@ -121,7 +122,8 @@ def residual_patching(model, clean_tokens, corrupted_tokens, metric):
 def head_patching(model, clean_tokens, corrupted_tokens, metric):
     """``[n_layers, n_heads]``: metric of the corrupted run with one head's ``hook_z`` (all positions)
     replaced by its value on the clean run."""
-    _, clean_cache = model.run_with_cache(clean_tokens)
+    with torch.no_grad():
+        _, clean_cache = model.run_with_cache(clean_tokens)
     results = torch.zeros(model.cfg.n_layers, model.cfg.n_heads)
     for layer in range(model.cfg.n_layers):
         name = f"blocks.{layer}.attn.hook_z"
@@ -150,22 +152,22 @@ def path_patch_keys(model, clean_tokens, corrupted_tokens, sender_head, receiver
 
 def path_patch_into(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric, part):
     """:func:`path_patch_keys` for any input of the receivers: ``part`` is "q", "k" or "v"."""
-    _, clean_cache = model.run_with_cache(clean_tokens)
-    _, corrupted_cache = model.run_with_cache(corrupted_tokens)
-    z_name = "blocks.0.attn.hook_z"
-    delta_z = clean_cache[z_name][:, :, sender_head] - corrupted_cache[z_name][:, :, sender_head]
-    delta_resid = delta_z @ model.W_O[0, sender_head]                               # [batch, pos, d_model]
-    weights = {"q": model.W_Q, "k": model.W_K, "v": model.W_V}[part]
-
-    def patch(activation, hook):
-        activation = activation.clone()
-        for head in receiver_heads:
-            activation[:, :, head] = activation[:, :, head] + delta_resid @ weights[1, head]
-        return activation
-
     with torch.no_grad():
+        _, clean_cache = model.run_with_cache(clean_tokens)
+        _, corrupted_cache = model.run_with_cache(corrupted_tokens)
+        z_name = "blocks.0.attn.hook_z"
+        delta_z = clean_cache[z_name][:, :, sender_head] - corrupted_cache[z_name][:, :, sender_head]
+        delta_resid = delta_z @ model.W_O[0, sender_head]                           # [batch, pos, d_model]
+        weights = {"q": model.W_Q, "k": model.W_K, "v": model.W_V}[part]
+
+        def patch(activation, hook):
+            activation = activation.clone()
+            for head in receiver_heads:
+                activation[:, :, head] = activation[:, :, head] + delta_resid @ weights[1, head]
+            return activation
+
         logits = model.run_with_hooks(corrupted_tokens, fwd_hooks=[(f"blocks.1.attn.hook_{part}", patch)])
-    return float(metric(logits))
+        return float(metric(logits))
 
 
 def attribution_patching_residual(model, clean_tokens, corrupted_tokens, metric):
@@ -173,24 +175,23 @@ def attribution_patching_residual(model, clean_tokens, corrupted_tokens, metric)
     one position would change the metric by: (clean − corrupted activation) · ∂metric/∂activation,
     with the gradient taken on the corrupted run and summed over batch and d_model."""
     names = [f"blocks.{layer}.hook_resid_pre" for layer in range(model.cfg.n_layers)]
-    _, clean_cache = model.run_with_cache(clean_tokens)
+    with torch.no_grad():
+        _, clean_cache = model.run_with_cache(clean_tokens)
     stored = {}
 
     def keeper(name):
         def keep(act, hook):
-            if not act.requires_grad:          # the first one becomes the leaf gradients flow to
+            if not act.requires_grad:          # a model with frozen weights: start the graph here
                 act = act.detach().requires_grad_(True)
-            else:
-                act.retain_grad()
             stored[name] = act
             return act
         return keep
 
-    with torch.enable_grad():
+    with torch.enable_grad():                  # autograd.grad: the model's own .grad stay untouched
         logits = model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, keeper(name)) for name in names])
-        metric(logits).backward()
-    return torch.stack([((clean_cache[name] - stored[name].detach()) * stored[name].grad).sum(dim=(0, 2))
-                        for name in names])
+        grads = torch.autograd.grad(metric(logits), [stored[name] for name in names])
+    return torch.stack([((clean_cache[name] - stored[name].detach()) * grad).sum(dim=(0, 2))
+                        for name, grad in zip(names, grads)])
 
 
 # --- helpers the lesson and the checkers share (not exercises) --------------------------------------

@@ -150,14 +150,10 @@ def _induction_model():
 def _induction_copy():
     """A fresh deep copy of the shipped induction model, never run here.
 
-    A bridge wires its capture hooks on its first forward pass, as closures
-    holding a weak proxy to that model's own attention modules; a deep copy
-    shares the closures, so a copy of a model that has run writes its
-    transient residual onto the ORIGINAL, and after a run with gradients (as
-    in attribution patching) that is a non-leaf tensor with which the original
-    can no longer be deep-copied. A model that has never run has no hooks yet:
-    every copy the grader makes of it wires its own. So the cached model and
-    the models in the cases are only ever copied, never run.
+    A bridge wires capture hooks on its first forward pass; the course's
+    bridges drop them in a deep copy (``models.attn_only._copyable``), so a
+    copy that runs cannot touch the original. The cached model and the models
+    in the cases are still only ever copied, never run: a belt to those braces.
     """
     import copy
 
@@ -165,24 +161,15 @@ def _induction_copy():
 
 
 def _random_model(rng):
-    """A small random 2-layer attention-only bridge, with weights large enough that patching moves the logits."""
-    import torch
+    """A small random 2-layer attention-only bridge, with weights large enough that patching moves the logits.
 
-    from ...models.attn_only import build_attn_only
+    Its weights require grad, as the shipped model's do, so a learner's backward-hook recipe works on both.
+    """
+    from ...models.attn_only import random_attn_only
 
     n_heads, d_vocab = int(rng.choice([2, 3])), int(rng.integers(12, 21))
-    model = build_attn_only(dict(n_layers=2, n_heads=n_heads, d_model=16, d_head=8, n_ctx=16, d_vocab=d_vocab,
-                                 seed=_seed(rng)))
-    generator = _generator(rng)
-    state = {}
-    for name, value in model.state_dict().items():
-        std = 0.05 if name.endswith("bias") else 0.6 if "embed" in name else 0.3
-        state[name] = torch.randn(value.shape, generator=generator) * std
-    model.load_state_dict(state)
-    model.eval()
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    return model
+    return random_attn_only(dict(n_layers=2, n_heads=n_heads, d_model=16, d_head=8, n_ctx=16, d_vocab=d_vocab),
+                            seed=_seed(rng))
 
 
 def _patching_cases(rng, count):
