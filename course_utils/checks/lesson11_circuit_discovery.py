@@ -92,18 +92,16 @@ def _other_score(kept):
 def _acdc_variant(edges, score, tau, against_full=False, by_node=False, absolute=False):
     """ACDC with one of the likely mistakes (for the hints)."""
     kept = set(edges)
-    full = current = score(frozenset(kept))
+    current = score(frozenset(kept))
+    if against_full:
+        return {e for e in edges if score(frozenset(kept - {e})) - current >= tau}
     groups = ([{e for e in edges if e[0] == sender} for sender in dict.fromkeys(s for s, _ in edges)] if by_node
               else [{edge} for edge in edges])
     for group in groups:
         trial = kept - group
         value = score(frozenset(trial))
-        change = value - (full if against_full else current)
-        if (abs(change) if absolute else change) < tau:
-            kept = trial
-            current = value
-    if against_full:
-        return {e for e in edges if score(frozenset(set(edges) - {e})) - full >= tau}
+        if (abs(value - current) if absolute else value - current) < tau:
+            kept, current = trial, value
     return kept
 
 
