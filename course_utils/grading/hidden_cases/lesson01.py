@@ -116,9 +116,9 @@ def _count_compare(got, want):
 
 @hidden("01.count_separable_gates", compare=_count_compare, observe=_observe_count)
 def _count(rng):
-    # few epochs (where a hard-coded 14 fails) and many (where every convention gives 14)
-    few = rng.choice([1, 2, 3, 4, 5], size=5, replace=False)
-    return [((), {"max_epochs": int(m)}) for m in [*few, *rng.integers(6, 150, size=3)]]
+    # few epochs, where a hard-coded 14 fails every case (from 5 epochs on, one convention gives 14;
+    # the public check covers the default of 100)
+    return [((), {"max_epochs": int(m)}) for m in rng.permutation([1, 2, 3, 4])]
 
 
 @hidden("01.two_layer_forward", compare=close_within(1e-6, 1e-8))
