@@ -131,3 +131,15 @@ def test_equal_answers_in_any_container_are_equal():
     with pytest.raises(CheckFailure) as failure:
         expect_equal(np.array([2, 1]), [1, 2], mistakes={"reversed": (2, 1)})
     assert failure.value.hint == "reversed"
+
+
+def test_gradients_reach_the_copies_the_learner_received():
+    def checker(fn):
+        x = torch.tensor([1.0, -2.0], requires_grad=True)
+        value, (x_seen,), _ = fn.call_with_inputs(x)
+        (grad,) = gradients(value, [x_seen])
+        expect_close(grad, [2.0, -4.0])
+
+    assert run_check(make_exercise(checker), lambda x: (x ** 2).sum()).status == PASSED
+    verdict = run_check(make_exercise(checker), lambda x: (x ** 2).sum().detach())
+    assert verdict.status == FAILED and "`.detach()`" in verdict.text()

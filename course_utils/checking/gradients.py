@@ -11,7 +11,8 @@ def gradients(value, inputs, *, case=None, what="your result"):
     """The gradients of the scalar ``value`` with respect to each tensor in ``inputs`` (zeros where none flows).
 
     ``inputs`` must require grad and be the tensors the learner's function was given (or parameters of a
-    module it was given). A value that is not connected to them gets a sentence, not a torch error.
+    module it was given): the wrapper copies arguments, so take them from ``learner.call_with_inputs(...)``.
+    A value that is not connected to them gets a sentence, not a torch error.
     """
     import torch
 

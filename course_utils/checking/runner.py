@@ -27,6 +27,14 @@ class LearnerFunction:
         self.may_modify = tuple(may_modify)
 
     def __call__(self, *args, **kwargs):
+        return self.call_with_inputs(*args, **kwargs)[0]
+
+    def call_with_inputs(self, *args, **kwargs):
+        """``(result, args, kwargs)``: the result with the copies of the arguments the learner received.
+
+        Gradients flow from the result to those copies (a tensor that requires grad is copied as a leaf that
+        requires grad), so a checker of a loss differentiates with respect to them, not its originals.
+        """
         originals = (args, kwargs)
         args, kwargs = copy.deepcopy((args, kwargs))
         try:
@@ -41,7 +49,7 @@ class LearnerFunction:
             raise CheckFailure(f"`{self.name}` raised {type(error).__name__}: {error}",
                                case=_call_case(args, kwargs), show_values=False) from None
         check_side_effects(self.name, self.function, originals, (args, kwargs), self.may_modify)
-        return result
+        return result, args, kwargs
 
 
 def _call_case(args, kwargs):

@@ -78,7 +78,7 @@ def _numeric(value):
     """Whether ``value`` (a list or tuple) is a plain array of numbers."""
     try:
         return np.asarray(value, dtype=float).dtype.kind == "f"
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor that requires grad
         return False
 
 
