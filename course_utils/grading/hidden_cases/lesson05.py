@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ...checking import CheckFailure, as_array, as_float, expect_close, expect_equal
-from . import CASES_PER_EXERCISE, hidden
+from . import CASES_PER_EXERCISE, close_within, hidden
 
 # --- byte-pair encoding -------------------------------------------------------------------------
 
@@ -140,7 +140,7 @@ def _train_bpe(rng):
 
 # --- counting models ----------------------------------------------------------------------------
 
-@hidden("05.bigram_probs")
+@hidden("05.bigram_probs", compare=close_within(1e-6, 1e-8))   # the public check's tolerances
 def _bigram_probs(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -150,7 +150,7 @@ def _bigram_probs(rng):
     return cases
 
 
-@hidden("05.bigram_loss")
+@hidden("05.bigram_loss", compare=close_within(1e-6, 1e-8))
 def _bigram_loss(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
