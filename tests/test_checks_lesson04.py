@@ -323,6 +323,17 @@ def fit_float32(knots, values):
         np.float32(ref.fit_piecewise_linear(knots, values)[3]),)
 
 
+def fit_float32_lists(knots, values):
+    """float32 arithmetic handed back as lists of Python floats."""
+    return tuple(np.asarray(a, dtype=np.float32).tolist() for a in ref.fit_piecewise_linear(
+        np.asarray(knots, dtype=np.float32), np.asarray(values, dtype=np.float32)))
+
+
+def compose_float32_lists(f, g):
+    return [(np.asarray(W, dtype=np.float32).tolist(), np.asarray(b, dtype=np.float32).tolist())
+            for W, b in ref.compose_shallow(f, g)]
+
+
 def zaslavsky_multiplicative(d_in, d_hidden):
     total, term = 0, 1
     for j in range(d_in + 1):
@@ -378,10 +389,10 @@ ALTERNATIVES = {
     "04.shallow_net": [shallow_float32, shallow_float32_list, shallow_torch, shallow_loops],
     "04.joint_positions": [joints_python_sorted, joints_float32_tensor],
     "04.count_regions_1d": [regions_python_set],
-    "04.fit_piecewise_linear": [fit_mirrored_construction, fit_float32],
+    "04.fit_piecewise_linear": [fit_mirrored_construction, fit_float32, fit_float32_lists],
     "04.max_regions": [zaslavsky_multiplicative, zaslavsky_scipy_exact, zaslavsky_numpy_object_sum],
     "04.count_activation_patterns": [patterns_unique_rows, patterns_strings],
-    "04.compose_shallow": [compose_permuted_and_listed, compose_float32_torch],
+    "04.compose_shallow": [compose_permuted_and_listed, compose_float32_torch, compose_float32_lists],
 }
 UNVARIED = {}
 

@@ -87,10 +87,13 @@ def _away_from_zero(rng, low=0.2, high=2.0):
 @hidden("03.apply_op", compare=_apply_op_compare)
 def _apply_op(rng):
     cases = []
-    ops = ["+", "*", "**", "**", "exp", "tanh", "relu"] + list(rng.choice(["+", "*", "**", "exp", "tanh", "relu"], size=1))
+    # relu twice, once on each side of its kink: a local gradient of 1 everywhere must fail
+    ops = ["+", "*", "**", "**", "exp", "tanh", "relu+", "relu-"]
     for op in rng.permutation(ops):
         op = str(op)
         a = _away_from_zero(rng, 0.3)  # relu never sees 0; ** with a negative exponent stays finite
+        if op.startswith("relu"):
+            a, op = (abs(a) if op == "relu+" else -abs(a)), "relu"
         if op in ("+", "*"):
             cases.append(((op, _Input(a), _Input(_away_from_zero(rng))), {}))
         elif op == "**":

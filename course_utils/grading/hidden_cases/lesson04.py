@@ -9,7 +9,7 @@ import numpy as np
 from ...checking import CheckFailure, as_array, as_float, expect_equal
 from ...checking.tolerance import lowest_precision
 from ...reference import lesson04_relu_regions as ref
-from . import CASES_PER_EXERCISE, hidden
+from . import CASES_PER_EXERCISE, close_within, hidden
 
 
 def _round(array, decimals=2):
@@ -37,7 +37,7 @@ def _shallow_parameters(rng, units):
             round(float(rng.normal()), 2))
 
 
-@hidden("04.shallow_net")  # close_results: the public check's tolerance (rtol 1e-6, atol 1e-9)
+@hidden("04.shallow_net", compare=close_within(1e-6, 1e-9, 1e-6))  # the public check's tolerance
 def _shallow_net(rng):
     cases = []
     for _ in range(CASES_PER_EXERCISE):
@@ -69,9 +69,10 @@ def _joint_positions(rng):
         units = int(rng.integers(1, 8))
         if index % 2:
             w, b = _joints(rng, units)
-        else:  # joints anywhere, some far outside any plot
+        else:  # joints anywhere, one of them far outside any plot (beyond ±12)
             w = _round(rng.choice([-1.0, 1.0], size=units) * rng.uniform(0.05, 3.0, size=units))
             b = _round(rng.normal(0, 3, size=units))
+            w[0], b[0] = _round(rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.2)), _round(rng.choice([-1.0, 1.0]) * rng.uniform(3, 6))
         cases.append(((w, b), {}))
     return cases
 
@@ -108,8 +109,9 @@ def _learner_rtol(answer, rtol):
     return max(rtol, (lowest_precision(answer) or (0.0,))[0])
 
 
-def _same_function(evaluate_got, evaluate_want, joints, rtol):
-    """Two continuous piecewise-linear functions of x, equal at every joint, between joints and beyond them."""
+def _same_function(evaluate_got, evaluate_want, joints, rtol, magnitude):
+    """Two continuous piecewise-linear functions of x, equal at every joint, between joints and beyond them,
+    within ``rtol * (1 + |want| + magnitude(xs))`` as in the public checks (see ``network_magnitude``)."""
     joints = np.unique(joints[np.isfinite(joints)])
     if len(joints) == 0:
         joints = np.zeros(1)
@@ -119,16 +121,20 @@ def _same_function(evaluate_got, evaluate_want, joints, rtol):
     got, want = evaluate_got(xs), evaluate_want(xs)
     if not np.all(np.isfinite(got)):
         raise CheckFailure("the network's output contains nan or inf")
-    if np.any(np.abs(got - want) > rtol * (1.0 + np.abs(want))):
+    if np.any(np.abs(got - want) > rtol * (1.0 + np.abs(want) + magnitude(xs))):
         raise CheckFailure("the network differs from the target")
 
 
 def _piecewise_compare(got, want):
     """Any network equal to the target everywhere is right (the public checker's tolerance, 1e-6)."""
+    from ...checks.lesson04_relu_regions import network_magnitude
+
     w, b, v, c = _network(got)
+    theirs, ours = ref.shallow_to_layers(w, b, v, c), ref.shallow_to_layers(*want)
     _same_function(lambda xs: ref.shallow_net(xs, w, b, v, c), lambda xs: ref.shallow_net(xs, *want),
                    np.concatenate([_joints_of(w, b), _joints_of(np.asarray(want[0]), np.asarray(want[1]))]),
-                   _learner_rtol(got, 1e-6))
+                   _learner_rtol(got, 1e-6),
+                   lambda xs: np.maximum(network_magnitude(xs, theirs), network_magnitude(xs, ours)))
 
 
 @hidden("04.fit_piecewise_linear", compare=_piecewise_compare)
@@ -211,8 +217,11 @@ def _compose_compare(got, want):
     shapes = [np.shape(W) for W, _ in want]
     layers = _deep_layers(got, shapes)
     first_joints = np.concatenate([_joints_of(W.reshape(-1), b) for W, b in (layers[0], want[0])])
+    from ...checks.lesson04_relu_regions import network_magnitude
+
     _same_function(lambda xs: ref.deep_net(xs[:, None], layers)[:, 0], lambda xs: ref.deep_net(xs[:, None], want)[:, 0],
-                   np.concatenate([first_joints, np.linspace(-10.0, 10.0, 401)]), _learner_rtol(got, 1e-6))
+                   np.concatenate([first_joints, np.linspace(-10.0, 10.0, 401)]), _learner_rtol(got, 1e-6),
+                   lambda xs: np.maximum(network_magnitude(xs, layers), network_magnitude(xs, want)))
 
 
 @hidden("04.compose_shallow", compare=_compose_compare)
