@@ -410,6 +410,18 @@ def attribution_retain_grad(model, clean_tokens, corrupted_tokens, metric):
     return torch.stack([((clean_cache[n] - kept[n].detach()) * kept[n].grad).sum(dim=(0, 2)) for n in names])
 
 
+def attribution_hooks_left_on(model, clean_tokens, corrupted_tokens, metric):
+    """The standard recipe with the right numbers, but its four hooks are never removed."""
+    names = [f"blocks.{layer}.hook_resid_pre" for layer in range(model.cfg.n_layers)]
+    _, clean_cache = model.run_with_cache(clean_tokens)
+    acts, grads = {}, {}
+    for name in names:
+        model.add_hook(name, lambda act, hook, name=name: acts.__setitem__(name, act.detach()))
+        model.add_hook(name, lambda grad, hook, name=name: grads.__setitem__(name, grad.detach()), "bwd")
+    metric(model(corrupted_tokens)).backward()
+    return torch.stack([((clean_cache[n] - acts[n]) * grads[n]).sum(dim=(0, 2)) for n in names])
+
+
 def attribution_mean_over_batch(model, clean_tokens, corrupted_tokens, metric):
     grid = ref.attribution_patching_residual(model, clean_tokens, corrupted_tokens, metric)
     return grid / clean_tokens.shape[0]
@@ -473,6 +485,7 @@ MUTANTS = {
         (attribution_gradient_on_clean, "CORRUPTED run"),
         attribution_gradient_only,
         attribution_mean_over_batch,
+        (attribution_hooks_left_on, "left 4 hooks"),
     ],
 }
 
