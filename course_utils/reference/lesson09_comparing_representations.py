@@ -111,7 +111,8 @@ def rbf_gram(X, fraction=1.0):
     entries of the distance matrix, diagonal included (the CKA authors' code, which takes σ² = fraction² × the
     median squared distance); the square root of the median squared distance instead of the median distance;
     and, for an even number of values, either middle value or their mean (``torch.median`` returns the lower one,
-    ``np.median`` the mean). These differ by less than the gap between neighbouring distances.
+    ``np.median`` the mean). They give nearly the same σ; the checkers accept any σ between the two middle
+    values of either set of distances (times ``fraction``).
     """
     D = pairwise_distances(X)
     n = D.shape[0]
