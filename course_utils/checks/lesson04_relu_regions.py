@@ -163,10 +163,11 @@ def check_joint_positions(joint_positions):
 @exercise("04.count_regions_1d", points=1, reference=ref.count_regions_1d,
           title="how many linear pieces a shallow net has in 1-D")
 def check_count_regions_1d(count_regions_1d):
-    cases = [([1.0, -1.0, 2.0, 0.5], [0.0, 1.0, -1.0, 2.0]),   # four distinct joints
+    cases = [([1.0, -1.0, 2.0, 0.5], [0.0, 1.0, -3.0, 2.0]),   # four distinct joints
              ([1.0, 0.0, -2.0], [-1.0, 5.0, 1.0]),             # a unit with w = 0
              ([1.0, 2.0, -1.0], [-1.0, -2.0, 1.0]),            # three units with the same joint
-             ([0.0, 0.0], [1.0, -1.0])]                       # nothing bends at all
+             ([0.0, 0.0], [1.0, -1.0]),                       # nothing bends at all
+             ([1.0, -1.0, 1.0, 2.0, 1.0], [-0.31, 0.33, -2.1, -4.4, -5.0])]  # close joints are still distinct
     for w, b in cases:
         w, b = np.array(w), np.array(b)
         case = {"w": w, "b": b}
