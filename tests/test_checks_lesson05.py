@@ -292,6 +292,20 @@ def train_bpe_merges_first_only(text, n_merges):
     return merges
 
 
+def merge_pair_in_place(tokens, pair):     # edits the caller's list
+    i = 0
+    while i < len(tokens) - 1:
+        if (tokens[i], tokens[i + 1]) == tuple(pair):
+            tokens[i:i + 2] = [pair[0] + pair[1]]
+        i += 1
+    return tokens
+
+
+def top_k_in_place(logits, k):
+    logits[logits < torch.topk(logits, k).values[-1]] = float("-inf")
+    return logits
+
+
 def bigram_whole_matrix_normalised(ids, vocab_size, alpha=1.0):
     counts = np.zeros((vocab_size, vocab_size))
     np.add.at(counts, (np.array(ids[:-1]), np.array(ids[1:])), 1.0)
@@ -557,6 +571,7 @@ MUTANTS = {
     ],
     "05.merge_pair": [
         merge_pair_drops_last,
+        (merge_pair_in_place, "in place"),
         (merge_first_only, "not only the first"),
         merge_from_the_right,
         merge_by_string_replace,
@@ -588,7 +603,7 @@ MUTANTS = {
         (softmax_unstable, "subtract the max"),
     ],
     "05.top_k_filter": [
-        (top_k_drops_the_kth, "one too few"), top_k_returns_values,
+        (top_k_drops_the_kth, "one too few"), top_k_returns_values, (top_k_in_place, "in place"),
         (top_k_keeps_k_plus_one, "one too many"),
         (top_k_smallest, "largest"),
         (top_k_zeroes, "-inf"),
@@ -642,6 +657,17 @@ MUTANTS = {
     ],
 }
 
+def fit_power_law_array(sizes, losses):
+    slope, intercept = np.polyfit(np.log(sizes), np.log(losses), 1)
+    return np.array([np.exp(intercept), -slope])
+
+
+def fit_power_law_torch(sizes, losses):
+    x, y = torch.log(torch.as_tensor(sizes)), torch.log(torch.as_tensor(losses))
+    slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
+    return torch.stack([torch.exp(y.mean() - slope * x.mean()), -slope])
+
+
 ALTERNATIVES = {
     "05.count_pairs": [count_pairs_counter, count_pairs_index_loop],
     "05.merge_pair": [merge_pair_tuple],
@@ -656,7 +682,7 @@ ALTERNATIVES = {
     "05.embed": [embed_functional, embed_float64_numpy],
     "05.transformer_block": [block_in_place_on_a_new_tensor],
     "05.gpt_forward": [gpt_with_model_parts],
-    "05.fit_power_law": [fit_power_law_lstsq],
+    "05.fit_power_law": [fit_power_law_lstsq, fit_power_law_array, fit_power_law_torch],
 }
 UNVARIED = {}
 

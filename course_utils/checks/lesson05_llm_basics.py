@@ -498,6 +498,15 @@ def check_gpt_forward(gpt_forward):
                          hint="embed, then x = block(x) for each block, then model.ln_final(x) @ model.W_U")
 
 
+def as_pair(got, case=None):
+    """(a, alpha) from a tuple or list, or from an array or tensor of two numbers (a sentence otherwise)."""
+    if hasattr(got, "shape") and not isinstance(got, (tuple, list)) and np.size(to_numpy(got)) == 2:
+        got = list(np.asarray(to_numpy(got)).reshape(2))
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise CheckFailure("fit_power_law should return a pair (a, alpha).", case=case, got=got, show_values=False)
+    return got
+
+
 @exercise("05.fit_power_law", points=1, reference=ref.fit_power_law, title="fit a power law on log-log axes")
 def check_fit_power_law(fit_power_law):
     cases = [(np.array([1e3, 1e4, 1e5, 1e6]), 3.0, 0.1, None),
@@ -508,9 +517,7 @@ def check_fit_power_law(fit_power_law):
         if seed is not None:   # noisy data: the least-squares fit in log space is the answer
             losses = losses * np.exp(np.random.default_rng(seed).normal(0, 0.02, len(sizes)))
         case = {"sizes": sizes, "losses": np.round(losses, 4)}
-        got = fit_power_law(sizes.copy(), losses.copy())
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise CheckFailure("fit_power_law should return a pair (a, alpha).", case=case, got=got, show_values=False)
+        got = as_pair(fit_power_law(sizes.copy(), losses.copy()), case=case)
         want = ref.fit_power_law(sizes, losses)
         slope, intercept = np.polyfit(np.log(sizes), np.log(losses), 1)
         expect_close([as_float(got[0], case=case, what="a"), as_float(got[1], case=case, what="alpha")], want,
