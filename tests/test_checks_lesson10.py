@@ -337,7 +337,7 @@ def resid_patch_library(model, clean_tokens, corrupted_tokens, metric):
         return patching.get_act_patch_resid_pre(model, corrupted_tokens, cache, metric)
 
 
-def resid_patch_mean_over_batch_metric(model, clean_tokens, corrupted_tokens, metric):
+def resid_patch_first_batch_only(model, clean_tokens, corrupted_tokens, metric):
     """Patches only the first batch element."""
     _, cache = model.run_with_cache(clean_tokens)
     results = torch.zeros(model.cfg.n_layers, clean_tokens.shape[1])
@@ -466,7 +466,7 @@ MUTANTS = {
         (resid_patch_reversed, "CORRUPTED tokens"),
         resid_patch_unnormalised,
         resid_patch_post,
-        resid_patch_mean_over_batch_metric,
+        resid_patch_first_batch_only,
     ],
     "10.head_patching": [
         (head_patch_reversed, "CORRUPTED tokens"),
