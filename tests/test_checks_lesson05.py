@@ -609,7 +609,7 @@ MUTANTS = {
         (top_k_zeroes, "-inf"),
     ],
     "05.sample_token": [
-        sample_ignores_generator, sample_always_greedy,
+        sample_ignores_generator, (sample_always_greedy, "only temperature 0 means greedy"),
         (sample_variant("after_softmax"), "before the softmax"),
         (sample_variant("k_plus_one"), "k + 1"),
         (sample_variant("multiply"), "don't multiply"),
@@ -721,4 +721,4 @@ def test_top_k_ties_any_valid_choice_passes_in_both_graders():
     for function in (ref.top_k_filter, top_k_exactly_k, top_k_sorted_keep_ties, top_k_numpy_last_ties):
         assert top_k_problem(np.asarray(function(logits.clone(), k), dtype=float), logits, k) is None
     two_of_three_tied = torch.tensor([float("-inf"), 2.0, 2.0, 3.0, float("-inf"), float("-inf")])
-    assert "tied for the k-th place" in top_k_problem(two_of_three_tied.numpy(), logits, k)
+    assert "2 of the 3 logits tied for the k-th place" in top_k_problem(two_of_three_tied.numpy(), logits, k)

@@ -223,10 +223,12 @@ def top_k_problem(got, logits, k):
         return "the entries you keep should be the original logits, unchanged, and the others float('-inf')"
     if np.any(removed & (logits > kth)) or np.any(~removed & (logits < kth)):
         return "the kept entries should be the k largest logits"
-    tied_kept = int(np.sum(~removed & (logits == kth)))
-    if tied_kept not in (int(np.sum(logits == kth)), k - int(np.sum(logits > kth))):
-        return (f"{tied_kept} of the logits tied for the k-th place are kept: keep all of them, or just enough "
-                f"of them to keep exactly k")
+    tied, tied_kept = int(np.sum(logits == kth)), int(np.sum(~removed & (logits == kth)))
+    if tied_kept not in (tied, k - int(np.sum(logits > kth))):
+        if tied == 1:
+            return "the k-th largest logit itself should be kept too"
+        return (f"{tied_kept} of the {tied} logits tied for the k-th place are kept: keep all of them, or just "
+                f"enough of them to keep exactly k")
     return None
 
 
@@ -332,7 +334,9 @@ def check_sample_token(sample_token):
                                "top-k keeps exactly k tokens; you kept k + 1":
                                _draws(_sample_variant("k_plus_one"), logits, temperature, top_k, seed),
                                "apply the top-k filter when top_k is given":
-                               _draws(_sample_variant("ignore_top_k"), logits, temperature, top_k, seed)},
+                               _draws(_sample_variant("ignore_top_k"), logits, temperature, top_k, seed),
+                               "only temperature 0 means greedy: for temperature > 0 draw with torch.multinomial":
+                               [int(torch.argmax(logits))] * len(want)},
                      hint=("temperature 0 means greedy: return the index of the largest logit" if temperature == 0 else
                            "filter to the top k, then probs = softmax(logits / temperature), then "
                            "torch.multinomial(probs, num_samples=1, generator=generator) exactly once per call"))
