@@ -15,7 +15,10 @@ def _numeric_array(got, *, case, what):
     if isinstance(value, (bool, np.bool_)):
         value = float(value)
     try:
-        array = np.asarray(value, dtype=float)
+        array = np.asarray(value)
+        # float32 and float16 stay as they are, so that comparisons of this array keep float32 tolerances
+        if array.dtype.kind != "f":
+            array = array.astype(float)
     except (TypeError, ValueError):
         raise CheckFailure(f"{what} should be numeric, but it is {describe_type(got)}.",
                            case=case, got=got, show_values=False) from None
@@ -23,7 +26,7 @@ def _numeric_array(got, *, case, what):
 
 
 def as_array(got, *, shape=None, case=None, what="your function's result"):
-    """The learner's value as a float array, with its shape checked when given."""
+    """The learner's value as a float array (float32 and float16 kept, for the tolerance policy), shape checked when given."""
     if got is None:
         raise CheckFailure(f"{what} is None: did you forget to `return` it?", case=case, show_values=False)
     array = _numeric_array(got, case=case, what=what)

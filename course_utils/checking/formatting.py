@@ -7,7 +7,10 @@ MAX_CHARS = 160
 def to_numpy(value):
     """A numpy view of tensors and arrays; anything else is returned unchanged."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):
-        return value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":  # numpy has no bfloat16; the tolerance reads the tensor's dtype
+            value = value.float()
+        return value.numpy()
     return value
 
 
