@@ -52,6 +52,17 @@ class LearnerFunction:
         return result, args, kwargs
 
 
+def call_with_inputs(function, *args, **kwargs):
+    """``(result, args, kwargs)`` for a learner's wrapped function or a plain one (a reference, in hidden cases).
+
+    What a checker needs to look at the inputs after the call: the model a training step trained, the leaves a
+    loss's gradients reach.
+    """
+    if isinstance(function, LearnerFunction):
+        return function.call_with_inputs(*args, **kwargs)
+    return function(*args, **kwargs), args, kwargs
+
+
 def _call_case(args, kwargs):
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
     return "called with " + ", ".join(parts) if parts else "called with no arguments"

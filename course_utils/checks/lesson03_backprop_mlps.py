@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from ..checking import CheckFailure, NotAttempted, as_array, expect_close, expect_equal, expect_true
+from ..checking import (CheckFailure, NotAttempted, as_array, call_with_inputs, expect_close, expect_equal,
+                        expect_true)
 from ..checking.formatting import to_numpy
 from ..exercises import exercise
 from ..threads import one_thread
@@ -502,47 +503,6 @@ def _train_variant(model, optimizer, X, y, batch_size, *, zero_grad=True, drop_l
     return losses
 
 
-COPIES = []  # the deep copies of a tracked model made since the list was last cleared, in order
-
-
-def track_copies(model):
-    """``model``, whose deep copies from now on are recorded in ``COPIES``.
-
-    The runner hands the learner a deep copy of the checker's model; the first copy made during a call is the
-    model the learner trained, so a checker can compare its weights after the epoch with the reference's.
-    """
-    model.__class__ = _tracking_class(type(model))
-    return model
-
-
-_TRACKING_CLASSES = {}
-
-
-def _tracking_class(cls):
-    if cls in _TRACKING_CLASSES.values():
-        return cls
-
-    def __deepcopy__(self, memo):
-        duplicate = object.__new__(type(self))
-        memo[id(self)] = duplicate
-        for key, value in vars(self).items():
-            duplicate.__dict__[key] = copy.deepcopy(value, memo)
-        COPIES.append(duplicate)
-        return duplicate
-
-    if cls not in _TRACKING_CLASSES:
-        _TRACKING_CLASSES[cls] = type(cls.__name__, (cls,), {"__deepcopy__": __deepcopy__,
-                                                              "__module__": cls.__module__})
-    return _TRACKING_CLASSES[cls]
-
-
-def trained_model(passed):
-    """The model the learner's call trained: the first copy made during it (``passed`` itself if none was)."""
-    model = COPIES[0] if COPIES else passed
-    COPIES.clear()
-    return model
-
-
 def _training_setup(seed):
     """A tiny MLP, its SGD optimizer and 10 examples, all fixed without touching torch's global seed."""
     import torch
@@ -558,7 +518,7 @@ def _training_setup(seed):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     X = torch.tensor(rng.normal(size=(10, 4)), dtype=torch.float32)
     y = torch.tensor(rng.integers(0, 3, size=10), dtype=torch.int64)
-    return track_copies(model), optimizer, X, y
+    return model, optimizer, X, y
 
 
 def loss_list(answer, *, case=None):
@@ -597,11 +557,8 @@ def expect_same_weights(model, want_model, *, case=None):
 @exercise("03.train_epoch", points=2, reference=ref.train_epoch, may_modify=("model", "optimizer"),
           title="one epoch of mini-batch training in torch")
 def check_train_epoch(train_epoch):
-    try:
-        with one_thread():
-            _check_train_epoch(train_epoch)
-    finally:
-        COPIES.clear()  # no model outlives the check
+    with one_thread():
+        _check_train_epoch(train_epoch)
 
 
 def _check_train_epoch(train_epoch):
@@ -609,9 +566,8 @@ def _check_train_epoch(train_epoch):
     for seed, batch_size in ((7, 4), (8, 5), (9, 16)):
         case = {"model": "MLP([4, 8, 3])", "optimizer": "SGD(lr=0.5)", "examples": 10, "batch_size": batch_size}
         model, optimizer, X, y = _training_setup(seed)
-        COPIES.clear()
-        answer = loss_list(train_epoch(model, optimizer, X, y, batch_size), case=case)
-        trained = trained_model(model)
+        losses, (trained, *_), _ = call_with_inputs(train_epoch, model, optimizer, X, y, batch_size)
+        answer = loss_list(losses, case=case)
         want_model, want_optimizer, want_X, want_y = _training_setup(seed)
         want = ref.train_epoch(want_model, want_optimizer, want_X, want_y, batch_size)
         wrong = lambda: {

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import torch
 
-from ..checking import CheckFailure, as_array, as_float, expect_close, expect_true, gradients
+from ..checking import CheckFailure, as_array, as_float, call_with_inputs, expect_close, expect_true, gradients
 from ..exercises import exercise
 from ..lessons import LessonInfo
 from ..reference import lesson12_superposition_saes as ref
@@ -150,8 +150,7 @@ def sae_loss_gradients(sae_loss, x, params, l1_coeff, *, case=None):
     respect to what it received.
     """
     leaves = [torch.as_tensor(p).detach().clone().requires_grad_(True) for p in params]
-    call = getattr(sae_loss, "call_with_inputs", None) or (lambda *a: (sae_loss(*a), a, {}))
-    value, args, _ = call(torch.as_tensor(x).detach().clone(), *leaves, l1_coeff)
+    value, args, _ = call_with_inputs(sae_loss, torch.as_tensor(x).detach().clone(), *leaves, l1_coeff)
     return gradients(value, args[1:5], case=case, what="the loss")
 
 

@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from ...checking import CheckFailure, as_array, expect_close, expect_equal
+from ...checking import CheckFailure, as_array, call_with_inputs, expect_close, expect_equal
 from ...reference import lesson03_backprop_mlps as ref
 from . import CASES_PER_EXERCISE, close_within, hidden
 
@@ -208,11 +208,7 @@ def _backward(rng):
 
 def _train_observe(function, args, kwargs):
     """The batch losses and the trained model's weights after the epoch (the last step shows only there)."""
-    from ...checks.lesson03_backprop_mlps import COPIES, trained_model
-
-    COPIES.clear()
-    losses = function(*args, **kwargs)
-    model = trained_model(args[0])
+    losses, (model, *_), _ = call_with_inputs(function, *args, **kwargs)
     return losses, {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
@@ -232,7 +228,6 @@ def _train_compare(got, want):
 def _train_epoch(rng):
     import torch
 
-    from ...checks.lesson03_backprop_mlps import track_copies
     from ...models.mlp import MLP
 
     cases = []
@@ -255,7 +250,7 @@ def _train_epoch(rng):
         # mostly three or more batches (a forgotten zero_grad shows from the third), the last one often smaller;
         # sometimes a single one. At most 6 steps: cheap
         batch_size = int(rng.integers(2, n // 3 + 1)) if rng.random() < 0.8 else int(rng.integers(n, n + 3))
-        cases.append(((track_copies(model), optimizer, X, y, batch_size), {}))
+        cases.append(((model, optimizer, X, y, batch_size), {}))
     return cases
 
 
