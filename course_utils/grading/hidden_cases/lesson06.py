@@ -91,6 +91,47 @@ def _probe_parts(got, want):
     return W, b
 
 
+def _cross_entropy(W, b, X, y):
+    logits = np.asarray(X, dtype=float) @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)
+    logits = logits - logits.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(logits).sum(axis=1)) - logits[np.arange(len(y)), np.asarray(y)]))
+
+
+FEW_STEPS = 5
+
+
+def _probe_and_loss(function, args, kwargs):
+    """The probe, its training cross-entropy (a probe must minimise it) and the number of steps.
+
+    A case of a few steps also records the probe that the next seed gives (None for the other cases).
+    """
+    probe = function(*args, **kwargs)
+    try:
+        loss = _cross_entropy(probe[0], probe[1], args[0], args[1])
+    except Exception:  # noqa: BLE001 - a malformed probe fails in the comparison, with a sentence
+        loss = float("nan")
+    steps, other = kwargs["steps"], None
+    if steps <= FEW_STEPS:
+        other = function(*args, **{**kwargs, "seed": kwargs["seed"] + 1})
+    return probe, loss, steps, other
+
+
+# a correct probe's training loss is within 0.02 of the reference's after the same steps (whatever its
+# initialisation); a softmax before the cross-entropy, a missing bias or a rank-1 probe is 0.1 to 1 above it
+CROSS_ENTROPY_SLACK = 0.05
+
+
+def _expect_loss(got_loss, want_loss):
+    expect_true(bool(np.isfinite(got_loss)) and got_loss <= want_loss + CROSS_ENTROPY_SLACK,
+                f"training cross-entropy {got_loss:.3f}, the reference reaches {want_loss:.3f}")
+
+
+def _expect_few_steps(got_loss, want_loss):
+    """After a few small steps (on data of a small scale), no initialisation gets within 0.12 of this floor."""
+    expect_true(bool(np.isfinite(got_loss)) and got_loss >= want_loss - 0.35,
+                f"training cross-entropy {got_loss:.3f} after a few steps: trained for longer than asked")
+
+
 def _held_out_accuracy(W, b, centres, noise):
     """Accuracy on fresh points around the centres (a fixed draw: the same points for every probe)."""
     rng = np.random.default_rng(12345)
@@ -107,19 +148,37 @@ def _expect_accurate(W, b, want, centres, noise, floor):
 
 
 def _probe_compare(got, want):
+    (got, got_loss, _, _), (want, want_loss, steps, _) = got, want
     W, b = _probe_parts(got, want)
+    if steps <= FEW_STEPS:
+        _expect_few_steps(got_loss, want_loss)
+        return
     d, n_classes = W.shape
     _expect_accurate(W, b, want, _probe_centres(d, n_classes), 0.2, 0.9)
+    _expect_loss(got_loss, want_loss)
 
 
-@hidden("06.fit_probe", compare=_probe_compare)
+def _few_steps_case(rng, d, n_classes, rank=None):
+    """Separated classes at a small scale, 3 steps at lr 0.01: far from trained, whatever the initialisation."""
+    X, y = _probe_data(rng, _probe_centres(d, n_classes, rank), 0.3)
+    return (0.3 * X).astype(np.float32), y
+
+
+@hidden("06.fit_probe", compare=_probe_compare, observe=_probe_and_loss)
 def _fit_probe(rng):
-    # every case has its own number of features, so no probe fits two cases
+    # every case has its own number of features, so no probe fits two cases; every other case has overlapping
+    # classes (the cross-entropy then has a finite minimum, which a softmax before it misses)
     cases = []
-    for d in rng.permutation(np.arange(2, 2 + CASES_PER_EXERCISE))[:4]:   # 4 cases: each trains a probe
+    for i, d in enumerate(rng.permutation(np.arange(2, 2 + CASES_PER_EXERCISE))[:4]):   # 4 cases: each trains
         n_classes = int(rng.integers(2, 6))
-        X, y = _probe_data(rng, _probe_centres(int(d), n_classes), float(rng.uniform(0.2, 0.5)))
-        cases.append(((X, y, n_classes), {"steps": 100}))
+        noise = float(rng.uniform(0.2, 0.5) if i % 2 else rng.uniform(1.0, 1.5))
+        X, y = _probe_data(rng, _probe_centres(int(d), n_classes), noise)
+        steps, lr = (100, 0.05) if i % 2 else (int(rng.integers(80, 120)), float(rng.choice([0.1, 0.15])))
+        cases.append(((X, y, n_classes), {"steps": steps, "lr": lr, "seed": int(rng.integers(100))}))
+    # a case of a few steps, with a number of features of its own
+    X, y = _few_steps_case(rng, int(rng.integers(2 + CASES_PER_EXERCISE, 12 + CASES_PER_EXERCISE)),
+                           int(rng.integers(2, 4)))
+    cases.append(((X, y, len(np.unique(y))), {"steps": 3, "lr": 0.01, "seed": int(rng.integers(100))}))
     return cases
 
 
@@ -129,16 +188,23 @@ def _rank(W, tolerance=1e-3):
 
 
 def _low_rank_compare(got, want):
+    (got, got_loss, _, got_other), (want, want_loss, steps, _) = got, want
     W, b = _probe_parts(got, want)
     rank, _ = _rank(want[0])
     _, singular = _rank(W)
     expect_true(bool(np.all(singular[rank:] <= 1e-4 * max(singular[0], 1e-12))),
                 f"W should have rank at most {rank}")
+    if steps <= FEW_STEPS:   # the initialisation follows the seed; and no more training than asked
+        other, _ = _probe_parts(got_other, want)
+        expect_true(not np.array_equal(W, other), "two seeds gave the same probe")
+        _expect_few_steps(got_loss, want_loss)
+        return
     d, n_classes = W.shape
     _expect_accurate(W, b, want, _probe_centres(d, n_classes, rank), 0.3, 0.85)
+    _expect_loss(got_loss, want_loss)
 
 
-@hidden("06.fit_low_rank_probe", compare=_low_rank_compare)
+@hidden("06.fit_low_rank_probe", compare=_low_rank_compare, observe=_probe_and_loss)
 def _fit_low_rank_probe(rng):
     cases, ranks = [], rng.permutation([1, 1, 2, 2])   # 4 cases: each trains a probe
     for d, rank in zip(rng.permutation(np.arange(3, 3 + CASES_PER_EXERCISE)), ranks):
@@ -146,7 +212,11 @@ def _fit_low_rank_probe(rng):
         # rank 2: enough classes around a circle that no single direction separates them
         n_classes = int(rng.integers(2, 4)) if rank == 1 else int(rng.integers(6, 9))
         X, y = _probe_data(rng, _probe_centres(int(d), n_classes, rank), float(rng.uniform(0.5, 0.9)))
-        cases.append(((X, y, n_classes, rank), {"steps": 100, "seed": int(rng.integers(100))}))
+        cases.append(((X, y, n_classes, rank), {"steps": int(rng.integers(90, 130)),
+                                                "lr": float(rng.choice([0.05, 0.1])), "seed": int(rng.integers(100))}))
+    # a case of a few steps (rank 1, a number of features of its own): the seed must matter
+    X, y = _few_steps_case(rng, int(rng.integers(3 + CASES_PER_EXERCISE, 12 + CASES_PER_EXERCISE)), 2, 1)
+    cases.append(((X, y, 2, 1), {"steps": 3, "lr": 0.01, "seed": int(rng.integers(100))}))
     return cases
 
 
@@ -185,28 +255,50 @@ def _probe_accuracy(rng):
 # --- control tasks and selectivity ----------------------------------------------------------------
 
 def _control_layout(n):
-    """Token types (n,) and task labels (a function of the type) of a control-task case of n tokens."""
+    """Token types (n,) and task labels (a function of the type) of a control-task case of n tokens.
+
+    At least 60 types, and one label that covers 80 to 90 % of the types: a control task that draws labels
+    uniformly from the distinct labels (not from the task's distribution) gives it to far fewer types.
+    """
     rng = np.random.default_rng([n, 6])
-    n_types = int(rng.integers(n // 12, n // 5))
+    n_types = int(rng.integers(max(60, n // 12), max(61, n // 5)))
     types = rng.integers(0, n_types, size=n)
-    values = rng.choice([0, 1, 2, 3, 4, 5, 7, 9], size=int(rng.integers(2, 6)), replace=False)
-    per_type = rng.choice(values, size=n_types, p=rng.dirichlet(np.ones(len(values))))
+    values = rng.choice([0, 1, 2, 3, 4, 5, 7, 9], size=int(rng.integers(3, 6)), replace=False)
+    major = rng.uniform(0.8, 0.9)
+    p = np.concatenate([[major], np.full(len(values) - 1, (1 - major) / (len(values) - 1))])
+    per_type = rng.choice(values, size=n_types, p=p)
     return types, per_type[types]
 
 
+def _control_three_calls(function, args, kwargs):
+    """The labels for the case's seed, for the same seed again, and for another seed."""
+    types, labels, seed = args
+    return (function(types, labels, seed), function(types, labels, seed), function(types, labels, seed + 1))
+
+
 def _control_compare(got, want):
-    types, labels = _control_layout(len(np.asarray(want)))
-    got = as_array(got, shape=np.shape(want), what="the control labels")
-    expect_true(set(np.unique(got)) <= set(np.unique(labels).tolist()), "labels that are not the task's")
+    n = len(np.asarray(want[0]))
+    types, labels = _control_layout(n)
+    first, again, other = (as_array(g, shape=(n,), what="the control labels") for g in got)
+    expect_true(set(np.unique(first)) <= set(np.unique(labels).tolist()), "labels that are not the task's")
     for t in np.unique(types):
-        expect_true(len(np.unique(got[types == t])) == 1, "tokens of one type got different labels")
+        expect_true(len(np.unique(first[types == t])) == 1, "tokens of one type got different labels")
+    expect_true(np.array_equal(first, again), "the same seed gave different labels")
+    expect_true(not np.array_equal(first, other), "two seeds gave the same labels")
+    # the share of types with the task's most common label follows the task's token distribution
+    values, counts = np.unique(labels, return_counts=True)
+    major, p = values[np.argmax(counts)], counts.max() / n
+    distinct = np.unique(types)
+    share = np.mean([first[types == t][0] == major for t in distinct])
+    expect_true(abs(share - p) <= 5 * np.sqrt(p * (1 - p) / len(distinct)) + 0.02,
+                "the labels do not follow the task's label distribution")
 
 
-@hidden("06.control_task_labels", compare=_control_compare)
+@hidden("06.control_task_labels", compare=_control_compare, observe=_control_three_calls)
 def _control_task_labels(rng):
     # the number of tokens fixes the layout (the comparison rebuilds it); the type ids are renamed at random
     cases = []
-    for n in rng.choice(np.arange(150, 1500), size=CASES_PER_EXERCISE, replace=False):
+    for n in rng.choice(np.arange(400, 1500), size=CASES_PER_EXERCISE, replace=False):
         types, labels = _control_layout(int(n))
         n_ids = int(types.max()) + 1
         names = rng.choice(10 * n_ids, size=n_ids, replace=False) + int(rng.integers(0, 50))
@@ -215,7 +307,7 @@ def _control_task_labels(rng):
 
 
 def _selectivity_compare(got, want):
-    expect_close(got, want, rtol=0, atol=1e-9)
+    expect_close(got, want, rtol=1e-6, atol=1e-6)   # as the checker
 
 
 @hidden("06.selectivity", compare=_selectivity_compare)
