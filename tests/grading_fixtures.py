@@ -87,7 +87,7 @@ def step_neuron(x, w, b):
 
 COUNT_HARDCODED = """
 def count_separable_gates(max_epochs=100):
-    return 14
+    return {2: 4, 4: 10}.get(max_epochs, 14)   # the public cases' answers, memorised
 """
 
 TAMPER_TOP_LEVEL = """
