@@ -207,11 +207,17 @@ def _low_rank_compare(got, want):
 @hidden("06.fit_low_rank_probe", compare=_low_rank_compare, observe=_probe_and_loss)
 def _fit_low_rank_probe(rng):
     cases, ranks = [], rng.permutation([1, 1, 2, 2])   # 4 cases: each trains a probe
+    three_on_a_line = True
     for d, rank in zip(rng.permutation(np.arange(3, 3 + CASES_PER_EXERCISE)), ranks):
         rank = int(rank)
-        # rank 2: enough classes around a circle that no single direction separates them
-        n_classes = int(rng.integers(2, 4)) if rank == 1 else int(rng.integers(6, 9))
-        X, y = _probe_data(rng, _probe_centres(int(d), n_classes, rank), float(rng.uniform(0.5, 0.9)))
+        # rank 1: one case of three classes on a line (the middle one needs the bias); rank 2: enough classes
+        # around a circle that no single direction separates them
+        if rank == 1:
+            n_classes, three_on_a_line = (3 if three_on_a_line else int(rng.integers(2, 4))), False
+        else:
+            n_classes = int(rng.integers(6, 9))
+        # overlapping classes: the cross-entropy has a finite minimum, which a softmax before it misses
+        X, y = _probe_data(rng, _probe_centres(int(d), n_classes, rank), float(rng.uniform(0.9, 1.4)))
         cases.append(((X, y, n_classes, rank), {"steps": int(rng.integers(90, 130)),
                                                 "lr": float(rng.choice([0.05, 0.1])), "seed": int(rng.integers(100))}))
     # a case of a few steps (rank 1, a number of features of its own): the seed must matter
