@@ -7,6 +7,10 @@ never the case, so the data behind those cases is laid out canonically from what
 reveal (their shapes, a probe's rank, the number of tokens): ``_probe_centres`` and
 ``_control_layout`` rebuild it, and only the noise, the sizes and the seeds come from the grading
 seed. Every case of such an exercise has its own shape, so no one answer fits two of them.
+What needs the case itself is observed next to the result, for the reference and the learner
+alike: a probe's training cross-entropy (a probe must reach the reference's loss, and after a few
+steps must not be far below it), the probe of the next seed, and the control labels of the same
+seed again and of the next seed.
 
 torch and the course's TinyGPT are imported inside the functions (the grader imports every
 lesson's module, also when grading a torch-free lesson).
