@@ -63,7 +63,7 @@ def student_version(source_nb, path):
     known = {info.number: info for info in all_lessons()}
     if number not in known or known[number].slug != slug:
         raise BuildError(f"{path}: no checks module declares lesson {number} with slug {slug!r} "
-                         f"(expected course_utils/checks/lesson{number}_{slug}.py with a LESSON).")
+                         f"(expected course_utils/lessons/lesson{number}_{slug}/checks.py with a LESSON).")
     registered = {e.id for e in exercises.for_lesson(number)}
     seen = set()
     nb = nbformat.from_dict(source_nb)

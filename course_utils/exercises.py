@@ -1,8 +1,8 @@
 """The exercise registry: every graded exercise, its id, points, checker and reference.
 
 Checkers register themselves with the :func:`exercise` decorator in
-``course_utils/checks/lessonNN_topic.py``; importing those modules (done by
-:func:`load_all`) fills the registry. An id is ``"NN.function_name"``: the
+``course_utils/lessons/lessonNN_slug/checks.py``; importing those modules (done by
+:func:`load_all`, or one lesson at a time by :func:`lesson_module`) fills the registry. An id is ``"NN.function_name"``: the
 lesson number, then the name of the function the learner completes.
 """
 import importlib
@@ -61,18 +61,30 @@ def exercise(exercise_id, *, points, reference, title, may_modify=()):
     return register
 
 
-def check_modules():
-    """Names of every lesson's checks module, in lesson order."""
-    import course_utils.checks as package
+def lesson_packages():
+    """Names of every lesson's package (``course_utils.lessons.lessonNN_slug``), in lesson order."""
+    import course_utils.lessons as package
 
     return sorted(f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
-                  if re.match(r"lesson\d\d_", info.name))
+                  if info.ispkg and re.match(r"lesson\d\d_", info.name))
+
+
+def check_modules():
+    """Names of every lesson's checks module, in lesson order."""
+    return [f"{name}.checks" for name in lesson_packages()]
 
 
 def load_all():
     """Import every lesson's checks module so the registry is complete."""
     for module_name in check_modules():
         importlib.import_module(module_name)
+
+
+def _lesson_part(lesson, part):
+    for package in lesson_packages():
+        if package.rsplit(".", 1)[-1].startswith(f"lesson{lesson}_"):
+            return importlib.import_module(f"{package}.{part}")
+    return None
 
 
 def lesson_module(lesson):
@@ -82,10 +94,12 @@ def lesson_module(lesson):
     the libraries of every later lesson (torch, scikit-learn, ...): seconds per
     kernel, which a grading batch pays once per submission.
     """
-    for module_name in check_modules():
-        if module_name.rsplit(".", 1)[-1].startswith(f"lesson{lesson}_"):
-            return importlib.import_module(module_name)
-    return None
+    return _lesson_part(lesson, "checks")
+
+
+def hidden_cases_module(lesson):
+    """The hidden cases module of lesson ``"NN"`` (imported, so its generators are registered), or None."""
+    return _lesson_part(lesson, "hidden_cases")
 
 
 def get(exercise_id):

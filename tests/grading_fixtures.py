@@ -107,7 +107,7 @@ print("01.two_layer_forward: passed (2/2 points).")
 TAMPER_IN_FUNCTION = """
 def perceptron_update(w, b, x, y, lr=1.0):
     import course_utils.checking.compare as compare
-    import course_utils.checks.lesson01_perceptron as checks
+    import course_utils.lessons.lesson01_perceptron.checks as checks
     compare.expect_close = lambda *args, **kwargs: None
     checks.expect_close = lambda *args, **kwargs: None
     return w, b
@@ -115,7 +115,7 @@ def perceptron_update(w, b, x, y, lr=1.0):
 
 TAMPER_SELF_RESTORING = """
 def two_layer_forward(x, W1, b1, W2, b2):
-    import course_utils.checks.lesson01_perceptron as checks
+    import course_utils.lessons.lesson01_perceptron.checks as checks
     original = checks.expect_close
     def fake(*args, **kwargs):
         checks.expect_close = original      # put it back before anyone looks
@@ -126,7 +126,7 @@ def two_layer_forward(x, W1, b1, W2, b2):
 TAMPER_CLASS_AND_CODE = """
 def sigmoid_neuron(x, w, b):
     from course_utils.checking.verdict import Verdict
-    from course_utils.reference import lesson01_perceptron as ref
+    from course_utils.lessons.lesson01_perceptron import reference as ref
     Verdict.passed = property(lambda self: True)
     ref.sigmoid_neuron.__code__ = (lambda x, w, b: 0.0).__code__
     return 0.0

@@ -105,7 +105,7 @@ def test_a_lesson_that_uses_torch_imports_it_before_start_lesson(path):
 
 def test_a_torch_free_lesson_starts_without_torch():
     script = ("import sys\nfrom course_utils import start_lesson\nlesson = start_lesson('01')\n"
-              "from course_utils.reference.lesson01_perceptron import step_neuron\nlesson.check(step_neuron)\n"
+              "from course_utils.lessons.lesson01_perceptron.reference import step_neuron\nlesson.check(step_neuron)\n"
               "lesson.show_progress()\nprint(sorted(m for m in ('torch', 'sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"

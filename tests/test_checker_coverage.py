@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _lesson_test_modules():
-    return [importlib.import_module(path.stem) for path in sorted((ROOT / "tests").glob("test_checks_lesson*.py"))]
+    return [importlib.import_module(path.stem) for path in sorted((ROOT / "tests" / "lessons").glob("test_lesson*.py"))]
 
 
 def _all_mutants():

@@ -12,7 +12,7 @@ from course_utils.grading import gradebook
 from course_utils.grading.extract import detect_lesson, grading_source, student_id
 from course_utils.grading.grader import plain
 from course_utils.grading.tamper import Snapshot
-from course_utils.reference import lesson01_perceptron as ref
+from course_utils.lessons.lesson01_perceptron import reference as ref
 
 from grading_fixtures import POINTS, make_submissions
 

@@ -7,10 +7,11 @@ that returns one fixed answer (the first hidden case's) fails some of them.
 import pytest
 
 from course_utils import exercises
-from course_utils.grading.hidden_cases import GENERATORS, prepare_hidden, run_hidden, score_hidden
+from course_utils.grading.hidden_cases import GENERATORS, load_all_hidden, prepare_hidden, run_hidden, score_hidden
 from course_utils.threads import use_one_thread
 
 exercises.load_all()
+load_all_hidden()
 use_one_thread()  # as in the grader and every lesson kernel: tiny cases, and sklearn's OpenMP beside torch's
 ALL_IDS = sorted(e.id for e in exercises.all_exercises())
 

@@ -7,7 +7,7 @@ from course_utils import checkpoints
 from course_utils.data.induction_tasks import induction_patching_pair, repeated_random_tokens, repeated_segment_batch
 from course_utils.data.lookback_tasks import lookback_answer_patching_pair, lookback_batch, lookback_patching_pair
 from course_utils.models.attn_only import build_attn_only, load_attn_only, plain_attn_only
-from course_utils.reference import lesson10_mech_interp as ref
+from course_utils.lessons.lesson10_mech_interp import reference as ref
 
 
 def test_repeated_segment_batch_repeats_a_segment():
@@ -76,7 +76,7 @@ def test_reference_patching_matches_transformer_lens(model):
 
 
 def test_graph_model_and_acdc_recover_the_induction_circuit(model):
-    from course_utils.reference import lesson11_circuit_discovery as acdc_ref
+    from course_utils.lessons.lesson11_circuit_discovery import reference as acdc_ref
 
     torch.set_num_threads(1)
     clean = repeated_random_tokens(8, 20, model.cfg.d_vocab, seed=11)
@@ -115,7 +115,7 @@ def test_lookback_patching_pair_keeps_positions_and_changes_tokens():
 
 
 def test_shipped_lookback_model_composes_through_values():
-    from course_utils.reference import lesson11_circuit_discovery as acdc_ref
+    from course_utils.lessons.lesson11_circuit_discovery import reference as acdc_ref
 
     torch.set_num_threads(1)
     model, info = load_attn_only("lookback_2l")

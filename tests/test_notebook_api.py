@@ -3,7 +3,7 @@ import pytest
 
 from course_utils import start_lesson
 from course_utils.checking import CheckFailed
-from course_utils.reference import lesson01_perceptron as ref
+from course_utils.lessons.lesson01_perceptron import reference as ref
 
 
 def stub_step_neuron(x, w, b):

@@ -8,7 +8,7 @@ from torch.nn import functional as F
 from course_utils import checkpoints
 from course_utils.data import stories
 from course_utils.models.tinygpt import TinyGPT, TinyGPTConfig, load_tinygpt, sample_from_logits
-from course_utils.reference import lesson05_llm_basics as ref
+from course_utils.lessons.lesson05_llm_basics import reference as ref
 from course_utils.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer, train_bpe
 from course_utils.train import all_recipes
 from course_utils.train.tinygpt import FINETUNE_RESULTS, SCALING_RESULTS

@@ -81,7 +81,7 @@ def sae_scores(model, sae, scale, windows):
     """L0, FVE, dead fraction (on the evaluation text) and the three losses, as a dict of floats."""
     import torch
 
-    from ..reference.lesson12_superposition_saes import loss_recovered, sae_metrics
+    from ..lessons.lesson12_superposition_saes.reference import loss_recovered, sae_metrics
 
     x = activations(model, windows[:, :-1]) / scale
     with torch.no_grad():

@@ -6,8 +6,9 @@ the learner's function and the exercise's reference on each and compares the
 results with :data:`COMPARE` (default: element-wise within 1e-6). A learner who
 hard-codes the public cases' answers passes the public checker and fails here.
 
-Each lesson registers its generators in its own module of this package
-(``lessonNN.py``) with ``@hidden("NN.name")``; every graded exercise has one
+Each lesson registers its generators in its own package
+(``course_utils/lessons/lessonNN_slug/hidden_cases.py``) with ``@hidden("NN.name")``,
+loaded when one of its exercises is graded; every graded exercise has one
 (``tests/test_hidden_cases.py`` asserts it). The grader reports how many
 hidden cases ran and how many failed, never their inputs.
 """
@@ -16,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ... import exercises
 from ...checking import CheckFailure, as_array, expect_close, expect_equal
 from ...threads import one_thread
 
@@ -97,6 +99,7 @@ def prepare_hidden(exercise_id, reference, seed, count=CASES_PER_EXERCISE):
     answers cannot be influenced by the submission (and the reference's lazy
     imports happen outside the tamper guard). ``[]`` without a generator.
     """
+    exercises.hidden_cases_module(exercise_id.split(".")[0])
     generator = GENERATORS.get(exercise_id)
     if generator is None:
         return []
@@ -128,13 +131,7 @@ def run_hidden(exercise_id, learner, reference, seed, count=CASES_PER_EXERCISE):
     return score_hidden(exercise_id, prepare_hidden(exercise_id, reference, seed, count), learner)
 
 
-def _load_lessons():
-    import importlib
-    import pkgutil
-
-    for module in pkgutil.iter_modules(__path__):
-        if module.name.startswith("lesson"):
-            importlib.import_module(f"{__name__}.{module.name}")
-
-
-_load_lessons()
+def load_all_hidden():
+    """Register every lesson's hidden cases (a grading batch loads only the lessons it grades)."""
+    for lesson in {name.rsplit(".", 1)[-1][6:8] for name in exercises.lesson_packages()}:
+        exercises.hidden_cases_module(lesson)

@@ -1,0 +1,1 @@
+"""Lesson 02: Gradient descent. Its reference answers, checks and hidden cases, in one place."""

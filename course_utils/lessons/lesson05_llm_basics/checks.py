@@ -1,0 +1,532 @@
+"""Checkers for lesson 05: LLM basics (tokenizers, bigrams, sampling, attention, TinyGPT, scaling)."""
+import math
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ...checking import CheckFailure, as_array, as_float, expect_close, expect_equal, expect_true
+from ...checking.formatting import to_numpy
+from ...exercises import exercise
+from .. import LessonInfo
+from . import reference as ref
+
+LESSON = LessonInfo("05", "llm_basics", "LLM basics", 120,
+                    "tokenizers and BPE, a bigram model, sampling, causal attention, TinyGPT, finetuning, scaling")
+
+
+
+PAIR_TEXTS = ["banana", "aaaa", "the cat sat", "abab abab", "x", ""]
+
+
+def _as_list_of_strings(got, case, what):
+    if got is None:
+        raise CheckFailure(f"{what} is None: did you forget to `return` it?", case=case, show_values=False)
+    if not isinstance(got, (list, tuple)) or not all(isinstance(t, str) for t in got):
+        raise CheckFailure(f"{what} should be a list of strings.", case=case, got=got, show_values=False)
+    return list(got)
+
+
+def _as_tensor(got, shape, case, what):
+    """The learner's value as a float64 tensor of the expected shape (a sentence otherwise)."""
+    array = as_array(got, shape=shape, case=case, what=what)
+    return torch.as_tensor(array, dtype=torch.float64)
+
+
+@exercise("05.count_pairs", points=1, reference=ref.count_pairs, title="count adjacent token pairs")
+def check_count_pairs(count_pairs):
+    for text in PAIR_TEXTS:
+        tokens = list(text)
+        case = {"tokens": tokens}
+        got = count_pairs(tokens)
+        if not hasattr(got, "items"):
+            raise CheckFailure("count_pairs should return a dict mapping (left, right) pairs to counts.",
+                               case=case, got=got, show_values=False)
+        got = {tuple(k): int(v) for k, v in got.items() if v}
+        want = ref.count_pairs(tokens)
+        non_overlapping = {}
+        i = 0
+        while i + 1 < len(tokens):
+            non_overlapping[(tokens[i], tokens[i + 1])] = non_overlapping.get((tokens[i], tokens[i + 1]), 0) + 1
+            i += 2 if tokens[i] == tokens[i + 1] else 1
+        expect_equal(got, want, case=case, what="the pair counts",
+                     mistakes={"count every adjacent position, overlapping ones too: 'aaaa' has the pair "
+                               "('a', 'a') three times": non_overlapping,
+                               "count how many times each pair occurs, not just whether it occurs":
+                               {pair: 1 for pair in want}},
+                     hint="loop over positions i = 0 .. len(tokens) - 2 and count (tokens[i], tokens[i+1])")
+
+
+@exercise("05.merge_pair", points=1, reference=ref.merge_pair, title="merge one pair everywhere")
+def check_merge_pair(merge_pair):
+    cases = [(list("banana"), ("a", "n")), (list("aaaaa"), ("a", "a")), (["th", "e", " ", "th", "e"], ("th", "e")),
+             (list("abcabc"), ("c", "a")), (["a", "bc", "ab", "c"], ("ab", "c")), (list("xyz"), ("q", "r")), ([], ("a", "b"))]
+    for tokens, pair in cases:
+        case = {"tokens": tokens, "pair": pair}
+        got = _as_list_of_strings(merge_pair(list(tokens), pair), case, "the merged tokens")
+        want = ref.merge_pair(tokens, pair)
+        first_only, done = [], False
+        i = 0
+        while i < len(tokens):
+            if not done and i + 1 < len(tokens) and (tokens[i], tokens[i + 1]) == tuple(pair):
+                first_only.append(pair[0] + pair[1])
+                done, i = True, i + 2
+            else:
+                first_only.append(tokens[i])
+                i += 1
+        expect_equal(got, want, case=case, what="the merged tokens",
+                     mistakes={"replace every occurrence of the pair, not only the first": first_only},
+                     hint="scan left to right; when tokens[i], tokens[i+1] is the pair, append the joined string "
+                          "and skip two places, otherwise append tokens[i] and move one place "
+                          "(so 'aaaaa' with ('a', 'a') gives ['aa', 'aa', 'a'])")
+
+
+@exercise("05.train_bpe", points=2, reference=ref.train_bpe, title="the BPE training loop")
+def check_train_bpe(train_bpe):
+    cases = [("aaabdaaabac", 3), ("abcd abcd", 5), ("low lower lowest", 6), ("ab ba ab ba ", 4),
+             ("hello hello", 20), ("xyz", 3)]
+    for text, n_merges in cases:
+        case = {"text": text, "n_merges": n_merges}
+        got = train_bpe(text, n_merges)
+        if got is None or not isinstance(got, (list, tuple)):
+            raise CheckFailure("train_bpe should return a list of merges, each a pair (left, right) of strings.",
+                               case=case, got=got, show_values=False)
+        try:
+            got = [tuple(pair) for pair in got]
+        except TypeError:
+            raise CheckFailure("each merge should be a pair (left, right) of strings.", case=case, got=got,
+                               show_values=False) from None
+        want = ref.train_bpe(text, n_merges)
+        expect_equal(got, want, case=case, what="the list of merges",
+                     mistakes={"break ties by the smallest pair (min over (-count, pair)); `max(counts, key=counts.get)` "
+                               "picks the first pair seen instead": _bpe_variant(text, n_merges, tie="first"),
+                               "on a tie pick the lexicographically *smallest* pair, not the largest":
+                               _bpe_variant(text, n_merges, tie="largest"),
+                               "stop as soon as the most frequent pair occurs only once":
+                               _bpe_variant(text, n_merges, stop_early=False),
+                               "recount the pairs after every merge: merging changes which pairs exist":
+                               _bpe_variant(text, n_merges, recount=False)},
+                     hint="repeat n_merges times: count pairs, pick the most frequent (ties: smallest pair), stop if "
+                          "it occurs fewer than 2 times, append it, merge it everywhere")
+
+
+def _bpe_variant(text, n_merges, tie="smallest", stop_early=True, recount=True):
+    """The merges a BPE loop with one specific mistake would learn (for naming that mistake)."""
+    tokens, merges = list(text), []
+    counts = ref.count_pairs(tokens)
+    for _ in range(n_merges):
+        if recount:
+            counts = ref.count_pairs(tokens)
+        counts = {p: c for p, c in counts.items() if c > 0 and p not in merges}
+        if not counts:
+            break
+        if tie == "first":
+            pair = max(counts, key=counts.get)
+        elif tie == "largest":
+            pair = max(counts, key=lambda p: (counts[p], p))
+        else:
+            pair = min(counts, key=lambda p: (-counts[p], p))
+        if stop_early and counts[pair] < 2:
+            break
+        merges.append(pair)
+        tokens = ref.merge_pair(tokens, pair)
+    return merges
+
+
+BIGRAM_CASES = [([0, 1, 2, 1, 0, 1, 2, 2], 3, 1.0), ([0, 0, 0, 1], 2, 0.5), ([3, 1, 2, 0, 3, 3, 1], 4, 1.0),
+                ([1, 0, 1, 0, 1], 3, 0.1)]
+
+
+@exercise("05.bigram_probs", points=1, reference=ref.bigram_probs, title="a count-based bigram model")
+def check_bigram_probs(bigram_probs):
+    for ids, vocab_size, alpha in BIGRAM_CASES:
+        case = {"ids": ids, "vocab_size": vocab_size, "alpha": alpha}
+        got = as_array(bigram_probs(list(ids), vocab_size, alpha), shape=(vocab_size, vocab_size), case=case,
+                       what="the bigram matrix P")
+        want = ref.bigram_probs(ids, vocab_size, alpha)
+        counts = np.zeros((vocab_size, vocab_size))
+        np.add.at(counts, (np.array(ids[:-1]), np.array(ids[1:])), 1.0)
+        smoothed = counts + alpha
+        with np.errstate(invalid="ignore", divide="ignore"):
+            unsmoothed = counts / counts.sum(axis=1, keepdims=True)
+        expect_close(got, want, case=case, what="the bigram matrix P", rtol=1e-6,
+                     mistakes={"normalise each row (the current token), so that P[i].sum() == 1, not each column":
+                               smoothed / smoothed.sum(axis=0, keepdims=True),
+                               "rows are the current token and columns the next: P[i, j] = P(next = j | current = i)":
+                               smoothed.T / smoothed.T.sum(axis=1, keepdims=True),
+                               "add alpha to every count before normalising (add-alpha smoothing)": unsmoothed},
+                     hint="count C[ids[t], ids[t+1]] += 1, add alpha to every entry, divide each row by its sum")
+
+
+@exercise("05.bigram_loss", points=1, reference=ref.bigram_loss, title="the loss of a bigram model")
+def check_bigram_loss(bigram_loss):
+    for ids, vocab_size, alpha in BIGRAM_CASES:
+        P = ref.bigram_probs(ids, vocab_size, alpha)
+        case = {"P": P, "ids": ids}
+        idx = np.array(ids)
+        picked = P[idx[:-1], idx[1:]]
+        expect_close(as_float(bigram_loss(P.copy(), list(ids)), case=case, what="the loss"),
+                     ref.bigram_loss(P, ids), case=case, what="the loss", rtol=1e-6,
+                     mistakes={"use the natural log (nats), as cross-entropy losses do": float(-np.mean(np.log2(picked))),
+                               "average over the predictions, don't sum them": float(-np.sum(np.log(picked))),
+                               "the probability of the next token is P[current, next], not P[next, current]":
+                               float(-np.mean(np.log(P[idx[1:], idx[:-1]]))),
+                               "the loss is the *negative* log-likelihood": float(np.mean(np.log(picked)))},
+                     hint="loss = mean over t of -ln P[ids[t], ids[t+1]]")
+
+
+SOFTMAX_CASES = [(torch.tensor([1.0, 2.0, 3.0]), 1.0), (torch.tensor([1.0, 2.0, 3.0]), 0.5),
+                 (torch.tensor([[2.0, 0.0, -1.0, 0.5], [0.1, 0.2, 0.3, 0.4]]), 2.0),
+                 (torch.tensor([[0.0, 1.0], [3.0, -3.0], [1.0, 1.0]]), 0.7),
+                 (torch.tensor([1000.0, 999.0, 998.0]), 1.0),
+                 (torch.tensor([[3.0, 1.0, 2.5], [-2.0, 0.5, 0.0]]), 0.02)]   # logits / T up to 150: exp overflows
+
+OVERFLOW_HINT = ("subtract the max of logits / temperature (over the last axis) before exp, so that large "
+                 "scaled logits do not overflow: exp(1000) and exp(3 / 0.02) are inf")
+
+
+def _finite(value):
+    try:
+        return bool(np.all(np.isfinite(as_array(value))))
+    except CheckFailure:
+        return True
+
+
+@exercise("05.softmax_with_temperature", points=1, reference=ref.softmax_with_temperature,
+          title="softmax with a temperature")
+def check_softmax_with_temperature(softmax_with_temperature):
+    for logits, temperature in SOFTMAX_CASES:
+        case = {"logits": logits, "temperature": temperature}
+        want = ref.softmax_with_temperature(logits, temperature)
+        got = softmax_with_temperature(logits.clone(), temperature)
+        plain = ref.softmax_with_temperature(logits, 1.0)
+        expect_close(got, want, case=case, what="the probabilities", rtol=1e-5, atol=1e-7,
+                     mistakes={"softmax over the last axis (dim=-1): each row of logits is one distribution":
+                               torch.softmax(logits / temperature, dim=0),
+                               "divide the logits by the temperature *before* the softmax; dividing the "
+                               "probabilities afterwards only rescales them": plain / temperature,
+                               "divide by the temperature, don't multiply": torch.softmax(logits * temperature, dim=-1)},
+                     hint=OVERFLOW_HINT if not _finite(got) else "p = exp(z / T) / sum(exp(z / T)) over the last axis")
+
+
+def top_k_problem(got, logits, k):
+    """None when ``got`` (an array) is a valid top-k filter of the 1-D ``logits``; otherwise what is wrong.
+
+    Entries above the k-th largest value are kept, entries below it become -inf. When several logits
+    tie for the k-th place, keeping all of them and keeping only enough of them for exactly k entries
+    are both valid (``logits < kth`` does the first, ``torch.topk`` indices the second).
+    """
+    logits = np.asarray(to_numpy(logits), dtype=float)
+    kth = np.sort(logits)[::-1][k - 1]
+    removed = np.isneginf(got)
+    if np.any(~removed & (got != logits)):
+        return "the entries you keep should be the original logits, unchanged, and the others float('-inf')"
+    if np.any(removed & (logits > kth)) or np.any(~removed & (logits < kth)):
+        return "the kept entries should be the k largest logits"
+    tied, tied_kept = int(np.sum(logits == kth)), int(np.sum(~removed & (logits == kth)))
+    if tied_kept not in (tied, k - int(np.sum(logits > kth))):
+        if tied == 1:
+            return "the k-th largest logit itself should be kept too"
+        return (f"{tied_kept} of the {tied} logits tied for the k-th place are kept: keep all of them, or just "
+                f"enough of them to keep exactly k")
+    return None
+
+
+TOP_K_CASES = [(torch.tensor([0.5, 2.0, -1.0, 1.5, 0.0]), 2), (torch.tensor([3.0, 1.0, 2.0]), 1),
+               (torch.tensor([0.1, 0.4, 0.3, 0.2]), 4), (torch.tensor([-2.0, -1.0, -3.0, 5.0, 4.0, 0.0]), 3),
+               # ties: at the k-th place (keep all of them or exactly k), above it, and below it
+               (torch.tensor([1.0, 2.0, 2.0, 3.0, 0.0, 2.0]), 2), (torch.tensor([2.0, 2.0, 1.0, 1.0, 0.0, 1.0]), 3),
+               (torch.tensor([5.0, 0.0, 5.0, 0.0, -1.0]), 2), (torch.tensor([1.0, 1.0, 1.0, 1.0]), 3)]
+
+
+@exercise("05.top_k_filter", points=1, reference=ref.top_k_filter, title="top-k filtering")
+def check_top_k_filter(top_k_filter):
+    for logits, k in TOP_K_CASES:
+        case = {"logits": logits, "k": k}
+        got = as_array(top_k_filter(logits.clone(), k), shape=tuple(logits.shape), case=case, what="the filtered logits")
+        problem = top_k_problem(got, logits, k)
+        if problem is None:
+            continue
+        want = ref.top_k_filter(logits, k).numpy()
+        order = torch.argsort(logits, descending=True, stable=True)
+        keep_more = logits.clone()
+        keep_more[order[k + 1:]] = float("-inf")
+        keep_fewer = logits.clone()
+        keep_fewer[order[max(k - 1, 0):]] = float("-inf")
+        bottom = logits.clone()
+        bottom[order[:len(logits) - k]] = float("-inf")
+        zeroed = torch.where(torch.isinf(torch.as_tensor(want)), torch.zeros_like(logits), logits)
+        kept = int(np.isfinite(got).sum())
+        hints = {"keep exactly k logits: you kept one too many": keep_more,
+                 "keep exactly k logits: you kept one too few": keep_fewer,
+                 "keep the k *largest* logits": bottom,
+                 "set the others to -inf (so exp gives probability 0), not to 0": zeroed}
+        matched = next((h for h, v in hints.items() if top_k_problem(np.asarray(v, dtype=float), logits, k)
+                        and np.array_equal(np.asarray(v), got)), None)
+        raise CheckFailure(f"Unexpected filtered logits ({kept} finite entries, k = {k}): {problem}.",
+                           case=case, expected=torch.as_tensor(want), got=torch.as_tensor(got),
+                           hint=matched or "find the k-th largest value with torch.topk and set every logit "
+                                           "below it to float('-inf')")
+
+
+SAMPLING_CASES = [  # (logits, temperature, top_k, seed)
+    (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 1.0, None, 0),
+    (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 0.5, None, 1),
+    (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 2.0, None, 2),
+    (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 1.0, 2, 3),
+    (torch.tensor([0.2, 0.1, 0.4, 0.3, 0.0, 0.35]), 1.5, 3, 4),
+    (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 0, None, 5),
+    # ties: greedy may return any index of a largest logit; top-k ties only away from the k-th place
+    (torch.tensor([2.0, 0.5, 2.0, 1.0, 2.0]), 0, None, 6),
+    (torch.tensor([1.0, 3.0, 1.0, 3.0, 0.0, 1.0]), 1.0, 2, 7),
+    (torch.tensor([0.5, 0.5, 1.0, 1.0, 0.0]), 0.8, 4, 8),
+]
+
+
+def _draws(function, logits, temperature, top_k, seed, n=12):
+    """n calls, call i with its own generator seeded 1000·seed + i (each call's draw is reproducible)."""
+    return [function(logits, temperature, top_k, torch.Generator().manual_seed(1000 * seed + i)) for i in range(n)]
+
+
+def greedy_choices(logits):
+    """The indices of the largest logit (several when it is tied): each is a right greedy answer."""
+    logits = torch.as_tensor(logits)
+    return [int(i) for i in torch.nonzero(logits == logits.max()).flatten()]
+
+
+def _sample_variant(mistake):
+    def sample(logits, temperature=1.0, top_k=None, generator=None):
+        logits = torch.as_tensor(logits, dtype=torch.float64)
+        if temperature == 0:
+            return int(torch.argmax(logits))
+        if top_k is not None and mistake != "ignore_top_k":
+            logits = ref.top_k_filter(logits, top_k + 1 if mistake == "k_plus_one" else top_k)
+        if mistake == "after_softmax":
+            probs = ref.softmax_with_temperature(logits, 1.0) / temperature
+        elif mistake == "multiply":
+            probs = ref.softmax_with_temperature(logits * temperature, 1.0)
+        else:
+            probs = ref.softmax_with_temperature(logits, temperature)
+        return int(torch.multinomial(probs, num_samples=1, generator=generator))
+    return sample
+
+
+@exercise("05.sample_token", points=2, reference=ref.sample_token, title="greedy, temperature and top-k sampling")
+def check_sample_token(sample_token):
+    for logits, temperature, top_k, seed in SAMPLING_CASES:
+        case = {"logits": logits, "temperature": temperature, "top_k": top_k,
+                "generator": f"12 calls, call i with torch.Generator().manual_seed({1000 * seed} + i)"}
+        got = _draws(sample_token, logits, temperature, top_k, seed)
+        for value in got:
+            if not isinstance(value, (int, np.integer)) and not (torch.is_tensor(value) and value.numel() == 1):
+                raise CheckFailure("sample_token should return one token id as a Python int.", case=case, got=value,
+                                   show_values=False)
+        got = [int(v) for v in got]
+        want = _draws(ref.sample_token, logits, temperature, top_k, seed)
+        if got == want or (temperature == 0 and all(v in greedy_choices(logits) for v in got)):
+            continue    # temperature 0: any index of a largest logit is right
+        expect_equal(got, want, case=case, what="the seeded draws",
+                     mistakes={"divide the logits by the temperature before the softmax; dividing the probabilities "
+                               "afterwards changes nothing once they are renormalised":
+                               _draws(_sample_variant("after_softmax"), logits, temperature, top_k, seed),
+                               "divide the logits by the temperature, don't multiply":
+                               _draws(_sample_variant("multiply"), logits, temperature, top_k, seed),
+                               "top-k keeps exactly k tokens; you kept k + 1":
+                               _draws(_sample_variant("k_plus_one"), logits, temperature, top_k, seed),
+                               "apply the top-k filter when top_k is given":
+                               _draws(_sample_variant("ignore_top_k"), logits, temperature, top_k, seed),
+                               "only temperature 0 means greedy: for temperature > 0 draw with torch.multinomial":
+                               [int(torch.argmax(logits))] * len(want)},
+                     hint=("temperature 0 means greedy: return the index of the largest logit" if temperature == 0 else
+                           "filter to the top k, then probs = softmax(logits / temperature), then "
+                           "torch.multinomial(probs, num_samples=1, generator=generator) exactly once per call"))
+
+
+def _attention_inputs(seed, shape):
+    generator = torch.Generator().manual_seed(seed)
+    return [torch.randn(shape, generator=generator, dtype=torch.float64) for _ in range(3)]
+
+
+@exercise("05.causal_attention", points=2, reference=ref.causal_attention, title="causal scaled dot-product attention")
+def check_causal_attention(causal_attention):
+    for seed, shape in ((0, (4, 3)), (1, (6, 8)), (2, (2, 5, 4)), (3, (2, 3, 7, 16))):
+        q, k, v = _attention_inputs(seed, shape)
+        case = {"q, k, v shape": shape, "seed": seed}
+        got = causal_attention(q.clone(), k.clone(), v.clone())
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise CheckFailure("causal_attention should return a pair (output, pattern).", case=case, got=got,
+                               show_values=False)
+        T, d = shape[-2], shape[-1]
+        pattern = _as_tensor(got[1], shape[:-1] + (T,), case, "the attention pattern")
+        expect_true(bool(torch.all(torch.triu(pattern, diagonal=1).abs() < 1e-9)),
+                    "the pattern gives weight to future positions (pattern[i, j] > 0 for some j > i).", case=case,
+                    hint="mask the scores where key j > query i with -inf *before* the softmax "
+                         "(torch.triu(..., diagonal=1) marks those places)")
+        scores = q @ k.transpose(-2, -1)
+        future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        masked_after = torch.softmax(scores / math.sqrt(d), dim=-1).masked_fill(future, 0.0)
+        expect_close(pattern.sum(-1), torch.ones(shape[:-1], dtype=torch.float64), case=case, atol=1e-6,
+                     what="each query's row of the pattern, summed",
+                     hint=("mask *before* the softmax: set the future scores to -inf, then softmax. Zeroing the "
+                           "future weights after the softmax leaves rows that no longer sum to 1"
+                           if torch.allclose(pattern, masked_after, rtol=1e-4, atol=1e-6) else
+                           "the softmax goes over the keys (the last axis), so each query's weights sum to 1"))
+        expect_close(pattern, ref.causal_attention(q, k, v)[1], case=case, what="the attention pattern", atol=1e-7,
+                     mistakes={"scale the scores by 1/sqrt(d) before the softmax":
+                               torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)},
+                     hint="pattern = softmax(q kᵀ / sqrt(d) with future positions set to -inf) over the last axis")
+        expect_close(got[0], F.scaled_dot_product_attention(q, k, v, is_causal=True), case=case,
+                     what="the output (compared with torch's scaled_dot_product_attention)", atol=1e-7,
+                     hint="output = pattern @ v")
+
+
+def _mha_case(seed, B, T, D):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(B, T, D, generator=generator, dtype=torch.float64)
+    Ws = [torch.randn(D, D, generator=generator, dtype=torch.float64) / math.sqrt(D) for _ in range(4)]
+    return x, Ws
+
+
+@exercise("05.multi_head_attention", points=2, reference=ref.multi_head_attention, title="multi-head attention")
+def check_multi_head_attention(multi_head_attention):
+    for seed, (B, T, D, H) in enumerate(((1, 4, 8, 2), (2, 6, 12, 3), (2, 5, 16, 4), (1, 3, 6, 1))):
+        x, (W_Q, W_K, W_V, W_O) = _mha_case(seed, B, T, D)
+        case = {"x shape": (B, T, D), "n_heads": H, "seed": seed}
+        got = multi_head_attention(x.clone(), W_Q.clone(), W_K.clone(), W_V.clone(), W_O.clone(), H)
+        want = ref.multi_head_attention(x, W_Q, W_K, W_V, W_O, H)
+        dh = D // H
+        q, k, v = (x @ W for W in (W_Q, W_K, W_V))
+        wrong_split = F.scaled_dot_product_attention(*(y.reshape(B, H, T, dh) for y in (q, k, v)), is_causal=True)
+        wrong_split = wrong_split.reshape(B, T, D) @ W_O
+        heads = [y.view(B, T, H, dh).transpose(1, 2) for y in (q, k, v)]
+        no_mask = F.scaled_dot_product_attention(*heads).transpose(1, 2).reshape(B, T, D) @ W_O
+        causal = F.scaled_dot_product_attention(*heads, is_causal=True).transpose(1, 2).reshape(B, T, D)
+        wide_scale = F.scaled_dot_product_attention(*heads, is_causal=True, scale=1 / math.sqrt(D))
+        wide_scale = wide_scale.transpose(1, 2).reshape(B, T, D) @ W_O
+        expect_close(got, want, case=case, what="the attention output", atol=1e-7,
+                     mistakes={"split heads with .view(B, T, n_heads, d_head).transpose(1, 2); reshaping straight "
+                               "to (B, n_heads, T, d_head) mixes positions and features": wrong_split,
+                               "each query may only attend to itself and earlier positions (causal mask)": no_mask,
+                               "project the concatenated heads with W_O at the end": causal,
+                               "scale by 1/sqrt(d_head), the size of one head, not 1/sqrt(d_model)": wide_scale},
+                     hint="q = x @ W_Q (same for k, v), split into heads, causal attention per head, "
+                          "merge heads back to (B, T, D), then @ W_O")
+
+
+def _tiny_model(seed=0, **sizes):
+    from ...models.tinygpt import TinyGPT, TinyGPTConfig
+
+    config = TinyGPTConfig(**dict(dict(vocab_size=11, n_ctx=12, d_model=16, n_heads=2, n_layers=2, d_mlp=32), **sizes))
+    model = TinyGPT(config, seed=seed)
+    generator = torch.Generator().manual_seed(seed + 100)
+    with torch.no_grad():      # larger, non-trivial weights so that every part visibly matters
+        for name, parameter in model.named_parameters():
+            parameter.add_(torch.randn(parameter.shape, generator=generator) * (0.3 if "W_" in name else 0.2))
+    return model.eval()
+
+
+def _tokens(seed, batch, seq, vocab):
+    return torch.randint(0, vocab, (batch, seq), generator=torch.Generator().manual_seed(seed))
+
+
+@exercise("05.embed", points=1, reference=ref.embed, title="token and position embeddings")
+def check_embed(embed):
+    model = _tiny_model(1)
+    generator = torch.Generator().manual_seed(11)
+    # a second pair of tables with other sizes (vocabulary 7, context 9, width 6): nothing may be hard-coded
+    other_W_E, other_W_pos = torch.randn(7, 6, generator=generator), torch.randn(9, 6, generator=generator)
+    tables = [(model.W_E.detach(), model.W_pos.detach())] * 3 + [(other_W_E, other_W_pos)] * 2
+    for seed, ((batch, seq), (W_E, W_pos)) in enumerate(zip(((1, 5), (3, 8), (2, 1), (2, 4), (1, 9)), tables)):
+        tokens = _tokens(seed, batch, seq, W_E.shape[0])
+        case = {"tokens": tokens, "W_E shape": tuple(W_E.shape), "W_pos shape": tuple(W_pos.shape)}
+        with torch.no_grad():
+            got = embed(tokens.clone(), W_E.clone(), W_pos.clone())
+            want = ref.embed(tokens, W_E, W_pos)
+            expect_close(got, want, case=case, what="the embeddings", atol=1e-6,
+                         mistakes={"add the position embeddings W_pos[:T]": W_E[tokens],
+                                   "position embeddings are indexed by position 0..T-1, not by token":
+                                   W_E[tokens] + W_pos[tokens]},
+                         hint="W_E[tokens] has shape (B, T, d_model); add W_pos[:T], which broadcasts over the batch")
+
+
+@exercise("05.transformer_block", points=2, reference=ref.transformer_block, title="a pre-LayerNorm transformer block")
+def check_transformer_block(transformer_block):
+    model, other = _tiny_model(2), _tiny_model(4, d_model=12, n_heads=3, d_mlp=20, n_layers=1)
+    generator = torch.Generator().manual_seed(7)
+    blocks = [(model.blocks[0], "model.blocks[0] of a small random TinyGPT (d_model 16, 2 heads)"),
+              (model.blocks[1], "model.blocks[1] of the same TinyGPT"),
+              (other.blocks[0], "the block of another random TinyGPT (d_model 12, 3 heads)")]
+    for (batch, seq), (block, name) in zip(((1, 4), (2, 7), (2, 5)), blocks):
+        d_model = block.ln1.w.shape[0]
+        x = torch.randn(batch, seq, d_model, generator=generator) * 2
+        case = {"x shape": (batch, seq, d_model), "block": name}
+        with torch.no_grad():
+            got = transformer_block(block, x.clone())
+            want = ref.transformer_block(block, x)
+            mid = x + block.attn(block.ln1(x))
+            post_ln_mid = block.ln1(x + block.attn(x))
+            expect_close(got, want, case=case, what="the block's output", rtol=1e-4, atol=1e-5,
+                         mistakes={"pre-LayerNorm: normalise the input of each sublayer, x + attn(ln1(x)), not "
+                                   "the sum (that is the original post-LN transformer)":
+                                   block.ln2(post_ln_mid + block.mlp(post_ln_mid)),
+                                   "keep the residual connections: add each sublayer's output to x":
+                                   block.mlp(block.ln2(block.attn(block.ln1(x)))),
+                                   "the MLP reads the stream *after* attention was added (sequential, not parallel)":
+                                   x + block.attn(block.ln1(x)) + block.mlp(block.ln2(x)),
+                                   "apply ln2 before the MLP": mid + block.mlp(mid),
+                                   "apply ln1 before attention": x + block.attn(x) + block.mlp(block.ln2(x + block.attn(x)))},
+                         hint="x = x + block.attn(block.ln1(x)); then x = x + block.mlp(block.ln2(x))")
+
+
+@exercise("05.gpt_forward", points=1, reference=ref.gpt_forward, title="TinyGPT assembled from its parts")
+def check_gpt_forward(gpt_forward):
+    models = [(_tiny_model(3), "a small random TinyGPT (2 blocks)"),
+              (_tiny_model(5, vocab_size=9, n_ctx=10, d_model=12, n_heads=3, d_mlp=24, n_layers=3),
+               "another random TinyGPT (3 blocks, d_model 12, vocabulary 9)")]
+    for seed, ((batch, seq), (model, name)) in enumerate(zip(((1, 6), (2, 8), (2, 10)), models + models[1:])):
+        tokens = _tokens(seed + 10, batch, seq, model.config.vocab_size)
+        case = {"tokens": tokens, "model": name}
+        with torch.no_grad():
+            got = gpt_forward(model, tokens.clone())
+            want = model(tokens)
+            x = model.W_E[tokens] + model.W_pos[:seq]
+            for block in model.blocks:
+                x = block(x)
+            one_block = model.W_E[tokens] + model.W_pos[:seq]
+            one_block = model.ln_final(model.blocks[0](one_block)) @ model.W_U
+            expect_close(got, want, case=case, what="the logits", rtol=1e-4, atol=1e-5,
+                         mistakes={"apply the final LayerNorm (model.ln_final) before the unembedding": x @ model.W_U,
+                                   "run the input through every block in model.blocks, in order": one_block,
+                                   "unembed with model.W_U (TinyGPT does not tie it to W_E)":
+                                   model.ln_final(x) @ model.W_E.T},
+                         hint="embed, then x = block(x) for each block, then model.ln_final(x) @ model.W_U")
+
+
+def as_pair(got, case=None):
+    """(a, alpha) from a tuple or list, or from an array or tensor of two numbers (a sentence otherwise)."""
+    if hasattr(got, "shape") and not isinstance(got, (tuple, list)) and np.size(to_numpy(got)) == 2:
+        got = list(np.asarray(to_numpy(got)).reshape(2))
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise CheckFailure("fit_power_law should return a pair (a, alpha).", case=case, got=got, show_values=False)
+    return got
+
+
+@exercise("05.fit_power_law", points=1, reference=ref.fit_power_law, title="fit a power law on log-log axes")
+def check_fit_power_law(fit_power_law):
+    cases = [(np.array([1e3, 1e4, 1e5, 1e6]), 3.0, 0.1, None),
+             (np.array([200.0, 800.0, 3200.0, 12800.0, 51200.0]), 12.0, 0.25, None),
+             (np.array([10.0, 30.0, 100.0, 300.0, 1000.0]), 2.0, 0.07, 3)]
+    for sizes, a, alpha, seed in cases:
+        losses = a * sizes ** -alpha
+        if seed is not None:   # noisy data: the least-squares fit in log space is the answer
+            losses = losses * np.exp(np.random.default_rng(seed).normal(0, 0.02, len(sizes)))
+        case = {"sizes": sizes, "losses": np.round(losses, 4)}
+        got = as_pair(fit_power_law(sizes.copy(), losses.copy()), case=case)
+        want = ref.fit_power_law(sizes, losses)
+        slope, intercept = np.polyfit(np.log(sizes), np.log(losses), 1)
+        expect_close([as_float(got[0], case=case, what="a"), as_float(got[1], case=case, what="alpha")], want,
+                     case=case, what="(a, alpha)", rtol=1e-4,
+                     mistakes={"alpha is minus the slope: L = a · N^(-alpha) falls as N grows": (np.exp(intercept), slope),
+                               "a is exp(intercept): the fit gives ln a, not a": (intercept, -slope)},
+                     hint="fit a straight line to (ln N, ln L) with np.polyfit(..., 1): "
+                          "slope = -alpha, intercept = ln a")

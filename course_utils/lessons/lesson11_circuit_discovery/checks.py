@@ -1,0 +1,257 @@
+"""Checkers for lesson 11: circuit discovery with ACDC."""
+import itertools
+
+import numpy as np
+import torch
+
+from ...checking import CheckFailure, as_array, expect_close, expect_equal, expect_true
+from ...exercises import exercise
+from .. import LessonInfo
+from . import reference as ref
+
+LESSON = LessonInfo("11", "circuit_discovery", "Circuit discovery", 75,
+                    "the computational graph of a transformer, ACDC, a threshold sweep, precision, recall and ROC "
+                    "against two known circuits (induction and look-back), an attribution-patching baseline")
+
+
+@exercise("11.kl_divergence", points=1, reference=ref.kl_divergence, title="KL divergence between two output distributions")
+def check_kl_divergence(kl_divergence):
+    generator = torch.Generator().manual_seed(0)
+    for shape in ((2, 3, 5), (1, 4, 7)):
+        clean, circuit = torch.randn(*shape, generator=generator) * 2, torch.randn(*shape, generator=generator) * 2
+        case = {"clean_logits": f"shape {shape}", "circuit_logits": f"shape {shape}"}
+        p, q = clean.log_softmax(-1), circuit.log_softmax(-1)
+        expect_close(kl_divergence(clean.clone(), circuit.clone()), ref.kl_divergence(clean, circuit), rtol=1e-4,
+                     case=case, what="the KL divergence",
+                     mistakes={"KL(p_clean ‖ p_circuit) weights by the CLEAN probabilities; you computed it the "
+                               "other way round": float((q.exp() * (q - p)).sum(-1).mean()),
+                               "average over batch and positions, do not sum":
+                               float((p.exp() * (p - q)).sum(-1).sum()),
+                               "turn logits into log-probabilities with log_softmax first":
+                               float((clean.softmax(-1) * (clean - circuit)).sum(-1).mean())},
+                     hint="KL = Σ_v p_clean(v) (log p_clean(v) − log p_circuit(v)), averaged over batch and positions")
+    same = torch.randn(2, 3, 5, generator=generator)
+    expect_close(kl_divergence(same.clone(), same + 3.0), 0.0, atol=1e-5, case="circuit logits = clean logits + 3",
+                 what="the KL divergence", hint="adding a constant to every logit does not change the softmax")
+
+
+@exercise("11.graph_edges", points=2, reference=ref.graph_edges, title="the edges of the computational graph")
+def check_graph_edges(graph_edges):
+    for n_layers, n_heads in ((2, 4), (1, 2), (3, 2)):
+        case = {"n_layers": n_layers, "n_heads": n_heads}
+        want = ref.graph_edges(n_layers, n_heads)
+        got = graph_edges(n_layers, n_heads)
+        if not isinstance(got, (list, tuple)):
+            raise CheckFailure("graph_edges should return a list of (sender, receiver) pairs.", case=case, got=got,
+                               show_values=False)
+        got = [tuple(edge) for edge in got]
+        missing, extra = set(want) - set(got), set(got) - set(want)
+        same_layer = any(s != "embed" and r != "logits" and s[1:s.index("H")] == r[1:r.index("H")]
+                         for s, r in extra if "H" in s and "H" in r)
+        if same_layer:
+            hint = "a head reads only from EARLIER layers; heads of the same layer run in parallel"
+        elif missing and all(r.endswith((".k", ".v")) for _, r in missing):
+            hint = "each head has three receivers: its query, key and value inputs"
+        else:
+            hint = ("every sender of an earlier layer reaches later receivers directly through the residual "
+                    "stream, including embed → logits")
+        expect_true(not missing and not extra,
+                    f"the edge set is wrong: {len(missing)} missing (e.g. {sorted(missing)[:2]}), "
+                    f"{len(extra)} unexpected (e.g. {sorted(extra)[:2]}).", case=case,
+                    expected=f"{len(want)} edges", got=f"{len(got)} edges", hint=hint)
+        expect_equal(got, want, case=case, what="the order of the edges",
+                     hint="receivers from the output backwards (logits, then the last layer's heads h = 0, 1, … with "
+                          "q, k, v), and for each receiver its senders latest layer first, embed last")
+
+
+TOY_EDGES = [("a", "out"), ("h", "out"), ("n1", "out"), ("p1", "out"), ("p2", "out"), ("m", "out"), ("h", "x"),
+             ("b", "x"), ("n2", "x")]
+TOY_RULE = ("2, +1 per missing a→out, h→out, b→x, +0.02 per missing n1→out, n2→x, h→x, +1 if p1→out and p2→out "
+            "are both missing, −0.8 if m→out is missing")
+OTHER_RULE = "0.3 per missing edge into out, 0.6 per missing edge into x"
+
+
+def _toy_score(kept):
+    """A score over edge sets with a known answer (see TOY_RULE)."""
+    kept = set(kept)
+    cost = 2.0 + sum(1.0 for edge in (("a", "out"), ("h", "out"), ("b", "x")) if edge not in kept)
+    cost += 0.02 * sum(1 for edge in (("n1", "out"), ("n2", "x"), ("h", "x")) if edge not in kept)
+    if ("p1", "out") not in kept and ("p2", "out") not in kept:
+        cost += 1.0
+    if ("m", "out") not in kept:
+        cost -= 0.8
+    return cost
+
+
+def _other_score(kept):
+    """A second score over the same edges (see OTHER_RULE): every edge into x matters at tau 0.5, none into out."""
+    kept = set(kept)
+    return sum(0.3 if receiver == "out" else 0.6 for sender, receiver in TOY_EDGES if (sender, receiver) not in kept)
+
+
+def _acdc_variant(edges, score, tau, against_full=False, by_node=False, absolute=False):
+    """ACDC with one of the likely mistakes (for the hints)."""
+    kept = set(edges)
+    current = score(frozenset(kept))
+    if against_full:
+        return {e for e in edges if score(frozenset(kept - {e})) - current >= tau}
+    groups = ([{e for e in edges if e[0] == sender} for sender in dict.fromkeys(s for s, _ in edges)] if by_node
+              else [{edge} for edge in edges])
+    for group in groups:
+        trial = kept - group
+        value = score(frozenset(trial))
+        if (abs(value - current) if absolute else value - current) < tau:
+            kept, current = trial, value
+    return kept
+
+
+ACDC_CASES = [(TOY_EDGES, _toy_score, TOY_RULE, 0.5), (TOY_EDGES, _toy_score, TOY_RULE, 0.01),
+              (TOY_EDGES, _toy_score, TOY_RULE, 3.0), (TOY_EDGES[::-1], _toy_score, TOY_RULE, 0.5),
+              (TOY_EDGES, _other_score, OTHER_RULE, 0.5)]
+
+
+@exercise("11.acdc", points=3, reference=ref.acdc, title="ACDC: prune edges one at a time")
+def check_acdc(acdc):
+    for edges, score, rule, tau in ACDC_CASES:
+        case = {"edges (in order)": [f"{s}→{r}" for s, r in edges], "tau": tau, "score": rule}
+        want = ref.acdc(edges, score, tau)
+        calls = []
+
+        def counting(kept, score=score):
+            calls.append(len(kept))
+            return score(kept)
+
+        got = acdc(list(edges), counting, tau)
+        if got is None or isinstance(got, (str, bytes)) or not hasattr(got, "__iter__"):
+            raise CheckFailure("acdc should return the set of kept edges.", case=case, got=got, show_values=False)
+        try:
+            got = sorted(tuple(edge) for edge in got)
+        except TypeError:
+            raise CheckFailure("acdc should return a set of (sender, receiver) edges.", case=case, got=got,
+                               show_values=False) from None
+        expect_equal(got, sorted(want), case=case, what="the kept edges",
+                     mistakes={"compare each removal with the CURRENT circuit's score (update it after every "
+                               "removal), not with the full model's":
+                               sorted(_acdc_variant(edges, score, tau, against_full=True)),
+                               "ACDC removes one EDGE at a time; removing a whole sender node at once also drops "
+                               "edges that do not matter together with ones that do":
+                               sorted(_acdc_variant(edges, score, tau, by_node=True)),
+                               "the score can go DOWN when an edge is removed (the circuit gets closer to the "
+                               "model): remove the edge whenever score(trial) − score(kept) < tau, a negative "
+                               "difference included; do not take its absolute value":
+                               sorted(_acdc_variant(edges, score, tau, absolute=True)),
+                               "an edge is removed when the score grows by LESS than tau; you kept those instead":
+                               sorted(set(edges) - want),
+                               "when a removal costs tau or more, put the edge back": []},
+                     hint="kept = all edges; for each edge: try kept − {edge}; if score(trial) − score(kept) < tau, "
+                          "keep the removal")
+        expect_true(len(calls) <= len(edges) + 1,
+                    f"the docstring asks for one score per edge (plus one for the full circuit), but yours called "
+                    f"score {len(calls)} times for {len(edges)} edges.", case=case,
+                    hint="remember the current score instead of recomputing it")
+
+
+@exercise("11.precision_recall", points=1, reference=ref.precision_recall,
+          title="precision and recall of a found circuit")
+def check_precision_recall(precision_recall):
+    truth = {("a", "x"), ("b", "x"), ("c", "y"), ("d", "y")}
+    other_truth = {("a", "x"), ("e", "x")}
+    cases = [({("a", "x"), ("b", "x"), ("e", "x")}, truth), ({("a", "x")}, truth), (set(truth), truth),
+             ({("e", "x"), ("f", "y")}, truth), (set(), truth),
+             ({("a", "x"), ("b", "x"), ("e", "x")}, other_truth), ({("b", "x"), ("c", "y")}, other_truth)]
+    for found, true_edges in cases:
+        case = {"found": sorted(found), "truth": sorted(true_edges)}
+        answer = precision_recall(set(found), set(true_edges))
+        if isinstance(answer, (str, bytes, dict, set)):
+            raise CheckFailure("precision_recall should return a pair (precision, recall).", case=case, got=answer,
+                               show_values=False)
+        want = ref.precision_recall(found, true_edges)
+        hits = len(found & true_edges)
+        mistakes = {"precision divides by the FOUND edges, recall by the TRUE ones; you swapped them": want[::-1]}
+        if not found:
+            mistakes["with no predicted edges, precision is defined as 1.0 by the docstring (nothing was found "
+                     "wrongly), not 0"] = (0.0, want[1])
+        if hits > 1:
+            mistakes["return fractions, not counts"] = (hits, hits)
+        expect_close(as_array(answer, shape=(2,), case=case, what="(precision, recall)"), want, case=case,
+                     what="(precision, recall)", mistakes=mistakes,
+                     hint="precision = |found ∩ truth| / |found| (1.0 if nothing is found); "
+                          "recall = |found ∩ truth| / |truth|")
+
+
+ROC_CASES = [
+    ([(s, "r") for s in "abcdefgh"], {("a", "r"), ("b", "r"), ("c", "r")},
+     [set("abcdefgh"), set("abd"), set("a"), set()]),
+    ([(s, "r") for s in "abcdef"], {("a", "r"), ("e", "r")},
+     [set("a"), set("abe"), set("bcdf"), set("abcdef"), set("e")]),
+]
+
+
+@exercise("11.roc_points", points=2, reference=ref.roc_points, title="ROC points of a threshold sweep")
+def check_roc_points(roc_points):
+    for all_edges, truth, found_names in ROC_CASES:
+        found_sets = [{(name, "r") for name in names} for names in found_names]
+        case = {"found_sets": [sorted(names) for names in found_names], "truth": sorted(s for s, _ in truth),
+                "all_edges": [s for s, _ in all_edges]}
+        want = np.array(ref.roc_points(found_sets, truth, all_edges))
+        got = roc_points([set(f) for f in found_sets], set(truth), list(all_edges))
+        got = as_array(got, shape=want.shape, case=case, what="the ROC points")
+        negatives, n = len(all_edges) - len(truth), len(all_edges)
+        expect_close(got, want, case=case, what="the (FPR, TPR) points",
+                     mistakes={"each point is (false positive rate, true positive rate), in that order":
+                               want[:, ::-1],
+                               "the false positive rate divides by the number of edges NOT in the true circuit":
+                               np.stack([want[:, 0] * negatives / n, want[:, 1]], axis=1),
+                               "the true positive rate is recall, |found ∩ truth| / |truth|, not precision":
+                               np.array([(w[0], ref.precision_recall(f, truth)[0])
+                                         for w, f in zip(want, found_sets)])},
+                     hint="FPR = |found − truth| / |all − truth|, TPR = |found ∩ truth| / |truth|")
+        expect_true(all(itertools.starmap(lambda x, y: 0 <= x <= 1 and 0 <= y <= 1, got.tolist())),
+                    "rates must lie between 0 and 1.", case=case)
+
+
+def _lookback_mistakes(prev_heads, lookup_heads):
+    """Circuits a learner might write instead, each with the sentence that explains it."""
+    want = ref.lookback_circuit(prev_heads, lookup_heads)
+    into_values = {(prev, f"{head}.v") for prev in prev_heads for head in lookup_heads}
+    k_composition = (want - into_values) | {(prev, f"{head}.k") for prev in prev_heads for head in lookup_heads}
+    positional = want | {("embed", f"{h}.{part}") for h in prev_heads for part in "qk"}
+    induction_value = want | {("embed", f"{h}.v") for h in lookup_heads}
+    return {
+        "this is induction's circuit (K-composition): here the previous-token head's output is what the look-up "
+        "head MOVES, so it enters the look-up head's value, and the key is the token itself": k_composition,
+        "a previous-token head attends by POSITION, which this corruption does not change: its query and key edges "
+        "carry nothing": positional,
+        "the look-up head's value must carry the PREVIOUS token, which only the previous-token heads provide; "
+        "embed at the matched position is the current token itself": induction_value,
+        "the previous-token heads must read the token they copy: include embed → each one's value":
+        want - {("embed", f"{h}.v") for h in prev_heads},
+        "the look-up head matches token against token: both its query and its key read embed":
+        want - {("embed", f"{h}.k") for h in lookup_heads},
+        "the look-up heads write the answer: include each one's edge to the logits":
+        want - {(h, "logits") for h in lookup_heads},
+    }
+
+
+@exercise("11.lookback_circuit", points=2, reference=ref.lookback_circuit,
+          title="the look-back task's known circuit")
+def check_lookback_circuit(lookback_circuit):
+    for prev_heads, lookup_heads in ((["L0H1"], ["L1H2"]), (["L0H0", "L0H3"], ["L1H1", "L1H2", "L1H3"]),
+                                     (["L0H2"], ["L1H0", "L1H1"])):
+        case = {"prev_heads": prev_heads, "lookup_heads": lookup_heads}
+        got = lookback_circuit(list(prev_heads), list(lookup_heads))
+        try:
+            got = {tuple(edge) for edge in got}
+        except TypeError:
+            raise CheckFailure("lookback_circuit should return a set of (sender, receiver) pairs.", case=case,
+                               got=got, show_values=False) from None
+        want = ref.lookback_circuit(prev_heads, lookup_heads)
+        if got == want:
+            continue
+        hint = next((sentence for sentence, wrong in _lookback_mistakes(prev_heads, lookup_heads).items()
+                     if got == wrong), None)
+        missing, extra = sorted(want - got), sorted(got - want)
+        raise CheckFailure(f"the circuit is wrong: {len(missing)} edges missing (e.g. {missing[:2]}), "
+                           f"{len(extra)} that should not be there (e.g. {extra[:2]}).", case=case,
+                           hint=hint or "follow the token identities: which edges change when the tokens change "
+                                        "but every position keeps its role?", show_values=False)

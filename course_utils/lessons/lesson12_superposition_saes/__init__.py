@@ -1,0 +1,1 @@
+"""Lesson 12: Superposition and sparse autoencoders. Its reference answers, checks and hidden cases, in one place."""

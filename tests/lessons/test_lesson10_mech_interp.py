@@ -1,0 +1,526 @@
+"""Checker contract for lesson 10: the reference passes, the stub is not attempted, mistakes fail."""
+import copy
+
+import numpy as np
+import torch
+
+from checker_contract import contract_tests
+from course_utils.lessons.lesson10_mech_interp import reference as ref
+
+
+def previous_token_on_diagonal(pattern):
+    return pattern.diagonal(dim1=-2, dim2=-1).mean(dim=(0, -1))
+
+
+def previous_token_all_queries(pattern):
+    return pattern.diagonal(offset=-1, dim1=-2, dim2=-1).sum(-1).mean(0) / pattern.shape[-1]
+
+
+def previous_token_keeps_batch(pattern):
+    return pattern.diagonal(offset=-1, dim1=-2, dim2=-1).mean(-1)
+
+
+def induction_offset_by_one(pattern, half_len):          # the duplicate-token score
+    return pattern.diagonal(offset=-half_len, dim1=-2, dim2=-1).mean(dim=(0, -1))
+
+
+def induction_includes_first_half(pattern, half_len):
+    return pattern.diagonal(offset=-(half_len - 1), dim1=-2, dim2=-1).mean(dim=(0, -1))
+
+
+def induction_two_ahead(pattern, half_len):
+    return pattern.diagonal(offset=-(half_len - 2), dim1=-2, dim2=-1)[..., 2:].mean(dim=(0, -1))
+
+
+def loss_unshifted(logits, tokens):
+    return -logits[:, :-1].log_softmax(-1).gather(-1, tokens[:, :-1, None])[..., 0]
+
+
+def loss_positive(logits, tokens):
+    return -ref.per_token_loss(logits, tokens)
+
+
+def loss_mean_over_batch(logits, tokens):
+    return ref.per_token_loss(logits, tokens).mean(0)
+
+
+def dla_sum_first(components, W_U, targets):
+    total = (components.sum(2) @ W_U).gather(-1, targets[..., None])
+    return total.expand(-1, -1, components.shape[2])
+
+
+def dla_all_vocab(components, W_U, targets):
+    return components @ W_U
+
+
+def dla_transposed(components, W_U, targets):
+    return ref.direct_logit_attribution(components, W_U.T, targets) if W_U.shape[0] == W_U.shape[1] else \
+        torch.einsum("bpcd,vd->bpcv", components, W_U.T)[..., 0]
+
+
+def ablate_wrong_axis(z, head, mean_z=None):
+    z = z.clone()
+    z[:, head] = 0.0 if mean_z is None else mean_z[head]
+    return z
+
+
+def ablate_every_head(z, head, mean_z=None):
+    return torch.zeros_like(z) if mean_z is None else mean_z.expand_as(z).clone()
+
+
+def ablate_mean_subtracted(z, head, mean_z=None):
+    z = z.clone()
+    if mean_z is None:
+        z[:, :, head] = 0.0
+    else:
+        z[:, :, head] = z[:, :, head] - mean_z[:, head]
+    return z
+
+
+def _patch_resid(model, clean_tokens, corrupted_tokens, metric, offset=0, reverse=False):
+    if reverse:
+        clean_tokens, corrupted_tokens = corrupted_tokens, clean_tokens
+    _, cache = model.run_with_cache(clean_tokens)
+    n_pos = clean_tokens.shape[1]
+    results = torch.zeros(model.cfg.n_layers, n_pos)
+    for layer in range(model.cfg.n_layers):
+        name = f"blocks.{layer}.hook_resid_pre"
+        for pos in range(n_pos):
+            source = pos + offset
+            if not 0 <= source < n_pos:
+                results[layer, pos] = 0.0
+                continue
+
+            def hook(resid, hook, source=source, name=name):
+                resid = resid.clone()
+                resid[:, source] = cache[name][:, source]
+                return resid
+
+            with torch.no_grad():
+                results[layer, pos] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, hook)])))
+    return results
+
+
+def resid_patch_wrong_position(model, clean_tokens, corrupted_tokens, metric):
+    return _patch_resid(model, clean_tokens, corrupted_tokens, metric, offset=1)
+
+
+def resid_patch_reversed(model, clean_tokens, corrupted_tokens, metric):
+    return _patch_resid(model, clean_tokens, corrupted_tokens, metric, reverse=True)
+
+
+def resid_patch_unnormalised(model, clean_tokens, corrupted_tokens, metric):
+    """Returns the raw answer logit instead of the metric it was given."""
+    raw = _patch_resid(model, clean_tokens, corrupted_tokens, lambda logits: logits[:, -1].max(-1).values.mean())
+    return raw
+
+
+def resid_patch_post(model, clean_tokens, corrupted_tokens, metric):
+    _, cache = model.run_with_cache(clean_tokens)
+    results = torch.zeros(model.cfg.n_layers, clean_tokens.shape[1])
+    for layer in range(model.cfg.n_layers):
+        name = f"blocks.{layer}.hook_resid_post"
+        for pos in range(clean_tokens.shape[1]):
+            def hook(resid, hook, pos=pos, name=name):
+                resid = resid.clone()
+                resid[:, pos] = cache[name][:, pos]
+                return resid
+
+            with torch.no_grad():
+                results[layer, pos] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, hook)])))
+    return results
+
+
+def head_patch_reversed(model, clean_tokens, corrupted_tokens, metric):
+    return ref.head_patching(model, corrupted_tokens, clean_tokens, metric)
+
+
+def head_patch_wrong_axis(model, clean_tokens, corrupted_tokens, metric):
+    from course_utils.lessons.lesson10_mech_interp.checks import _head_patching_wrong_axis
+
+    return torch.as_tensor(_head_patching_wrong_axis(model, clean_tokens, corrupted_tokens, metric))
+
+
+def head_patch_whole_layer(model, clean_tokens, corrupted_tokens, metric):
+    _, cache = model.run_with_cache(clean_tokens)
+    results = torch.zeros(model.cfg.n_layers, model.cfg.n_heads)
+    for layer in range(model.cfg.n_layers):
+        name = f"blocks.{layer}.attn.hook_z"
+        with torch.no_grad():
+            value = float(metric(model.run_with_hooks(corrupted_tokens,
+                                                      fwd_hooks=[(name, lambda z, hook, name=name: cache[name])])))
+        results[layer] = value
+    return results
+
+
+def path_patch_whole_sender(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric):
+    return float(ref.head_patching(model, clean_tokens, corrupted_tokens, metric)[0, sender_head])
+
+
+def path_patch_queries(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric):
+    return ref.path_patch_into(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric, "q")
+
+
+def path_patch_no_output_matrix(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric):
+    _, clean_cache = model.run_with_cache(clean_tokens)
+    _, corrupted_cache = model.run_with_cache(corrupted_tokens)
+    delta = clean_cache["blocks.0.attn.hook_z"][:, :, sender_head] - corrupted_cache["blocks.0.attn.hook_z"][:, :, sender_head]
+    return float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[
+        ("blocks.1.attn.hook_k", lambda k, hook: k + (delta @ model.W_K[1, receiver_heads[0]])[:, :, None])])))
+
+
+def attribution_sign_flipped(model, clean_tokens, corrupted_tokens, metric):
+    return -ref.attribution_patching_residual(model, clean_tokens, corrupted_tokens, metric)
+
+
+def attribution_gradient_on_clean(model, clean_tokens, corrupted_tokens, metric):
+    return -ref.attribution_patching_residual(model, corrupted_tokens, clean_tokens, metric)
+
+
+def attribution_gradient_only(model, clean_tokens, corrupted_tokens, metric):
+    names = [f"blocks.{layer}.hook_resid_pre" for layer in range(model.cfg.n_layers)]
+    stored = {}
+
+    def keeper(name):
+        def keep(act, hook):
+            act = act if act.requires_grad else act.detach().requires_grad_(True)
+            if act.grad_fn is not None:
+                act.retain_grad()
+            stored[name] = act
+            return act
+        return keep
+
+    with torch.enable_grad():
+        metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(n, keeper(n)) for n in names])).backward()
+    return torch.stack([stored[n].grad.sum(dim=(0, 2)) for n in names])
+
+
+# --- audit (issue 13): more mistakes learners make ----------------------------------------------------
+
+def normalised_abs_gap(patched, clean, corrupted):
+    return (patched - corrupted) / abs(clean - corrupted)
+
+
+def normalised_one_minus(patched, clean, corrupted):
+    """Right: the same number, written as one minus the remaining gap."""
+    return 1 - (clean - patched) / (clean - corrupted)
+
+
+def normalised_numpy_float32(patched, clean, corrupted):
+    patched, clean, corrupted = np.float32(patched), np.float32(clean), np.float32(corrupted)
+    return (patched - corrupted) / (clean - corrupted)
+
+
+def path_patch_hook_left_on(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric):
+    """The right number, but the hook is added with add_hook and never removed."""
+    with torch.no_grad():
+        _, clean_cache = model.run_with_cache(clean_tokens)
+        _, corrupted_cache = model.run_with_cache(corrupted_tokens)
+        delta = (clean_cache["blocks.0.attn.hook_z"][:, :, sender_head]
+                 - corrupted_cache["blocks.0.attn.hook_z"][:, :, sender_head]) @ model.W_O[0, sender_head]
+
+        def patch(k, hook):
+            k = k.clone()
+            for head in receiver_heads:
+                k[:, :, head] = k[:, :, head] + delta @ model.W_K[1, head]
+            return k
+
+        model.add_hook("blocks.1.attn.hook_k", patch)
+        return float(metric(model(corrupted_tokens)))
+
+
+def path_patch_hooks_context(model, clean_tokens, corrupted_tokens, sender_head, receiver_heads, metric):
+    """Right: model.hooks(...) as a context manager, the result a 0-d tensor."""
+    _, clean_cache = model.run_with_cache(clean_tokens)
+    _, corrupted_cache = model.run_with_cache(corrupted_tokens)
+    z_clean = clean_cache["blocks.0.attn.hook_z"][:, :, sender_head]
+    z_corrupted = corrupted_cache["blocks.0.attn.hook_z"][:, :, sender_head]
+    delta = torch.einsum("bpd,dm->bpm", z_clean - z_corrupted, model.W_O[0, sender_head].detach())
+
+    def patch(k, hook):
+        extra = torch.zeros_like(k)
+        for head in receiver_heads:
+            extra[:, :, head] = delta @ model.W_K[1, head].detach()
+        return k + extra
+
+    with torch.no_grad(), model.hooks(fwd_hooks=[("blocks.1.attn.hook_k", patch)]):
+        return metric(model(corrupted_tokens)).detach()
+
+
+def ablate_in_place(z, head, mean_z=None):
+    z[:, :, head] = 0.0 if mean_z is None else mean_z[:, head]
+    return z
+
+
+def ablate_where_numpy(z, head, mean_z=None):
+    """Right: a mask and np.where, returned as a float32 ndarray."""
+    z = np.asarray(z, dtype=np.float32)
+    replacement = np.zeros_like(z) if mean_z is None else np.broadcast_to(np.asarray(mean_z, np.float32), z.shape)
+    mask = (np.arange(z.shape[2]) == head)[None, None, :, None]
+    return np.where(mask, replacement, z)
+
+
+def loss_predicts_same_position(logits, tokens):
+    return -logits[:, 1:].log_softmax(-1).gather(-1, tokens[:, 1:, None])[..., 0]
+
+
+def loss_cross_entropy(logits, tokens):
+    """Right: F.cross_entropy with reduction='none' (classes on axis 1)."""
+    return torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), tokens[:, 1:], reduction="none")
+
+
+def previous_token_loops_float32(pattern):
+    """Right: plain loops over a float32 ndarray, a list back."""
+    pattern = np.asarray(pattern, dtype=np.float32)
+    batch, heads, seq, _ = pattern.shape
+    return [sum(pattern[b, h, q, q - 1] for b in range(batch) for q in range(1, seq)) / (batch * (seq - 1))
+            for h in range(heads)]
+
+
+def induction_by_slicing(pattern, half_len):
+    """Right: the diagonal by explicit indexing, as a tensor."""
+    queries = torch.arange(half_len, pattern.shape[-1])
+    return pattern[..., queries, queries - half_len + 1].mean(dim=(0, -1))
+
+
+def dla_gather_columns(components, W_U, targets):
+    """Right: gather the target columns and multiply-sum, float64 numpy."""
+    components, W_U = np.asarray(components, np.float64), np.asarray(W_U, np.float64)
+    directions = W_U[:, np.asarray(targets)]                       # [d_model, batch, pos]
+    return (components * np.moveaxis(directions, 0, -1)[:, :, None, :]).sum(-1)
+
+
+def head_patch_last_position_only(model, clean_tokens, corrupted_tokens, metric):
+    _, cache = model.run_with_cache(clean_tokens)
+    results = torch.zeros(model.cfg.n_layers, model.cfg.n_heads)
+    for layer in range(model.cfg.n_layers):
+        name = f"blocks.{layer}.attn.hook_z"
+        for head in range(model.cfg.n_heads):
+            def hook(z, hook, head=head, name=name):
+                z = z.clone()
+                z[:, -1, head] = cache[name][:, -1, head]
+                return z
+
+            with torch.no_grad():
+                results[layer, head] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, hook)])))
+    return results
+
+
+def head_patch_add_hook_lists(model, clean_tokens, corrupted_tokens, metric):
+    """Right: add_hook / reset_hooks by hand, the grid as a list of lists."""
+    _, cache = model.run_with_cache(clean_tokens)
+    grid = []
+    for layer in range(model.cfg.n_layers):
+        name = f"blocks.{layer}.attn.hook_z"
+        row = []
+        for head in range(model.cfg.n_heads):
+            def hook(z, hook, head=head, name=name):
+                z[:, :, head] = cache[name][:, :, head]
+                return z
+
+            model.add_hook(name, hook)
+            try:
+                with torch.no_grad():
+                    row.append(metric(model(corrupted_tokens)).item())
+            finally:
+                model.reset_hooks()
+        grid.append(row)
+    return grid
+
+
+def resid_patch_library(model, clean_tokens, corrupted_tokens, metric):
+    """Right: TransformerLens's own patching helper."""
+    from transformer_lens import patching
+
+    _, cache = model.run_with_cache(clean_tokens)
+    with torch.no_grad():
+        return patching.get_act_patch_resid_pre(model, corrupted_tokens, cache, metric)
+
+
+def resid_patch_first_batch_only(model, clean_tokens, corrupted_tokens, metric):
+    """Patches only the first batch element."""
+    _, cache = model.run_with_cache(clean_tokens)
+    results = torch.zeros(model.cfg.n_layers, clean_tokens.shape[1])
+    for layer in range(model.cfg.n_layers):
+        name = f"blocks.{layer}.hook_resid_pre"
+        for pos in range(clean_tokens.shape[1]):
+            def hook(resid, hook, pos=pos, name=name):
+                resid = resid.clone()
+                resid[0, pos] = cache[name][0, pos]
+                return resid
+
+            with torch.no_grad():
+                results[layer, pos] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, hook)])))
+    return results
+
+
+def attribution_backward_hooks(model, clean_tokens, corrupted_tokens, metric):
+    """Right: the standard recipe, a forward hook keeping each activation and a backward hook keeping its
+    gradient (TransformerLens's add_hook(..., "bwd")), then reset_hooks. Needs weights that require grad."""
+    names = [f"blocks.{layer}.hook_resid_pre" for layer in range(model.cfg.n_layers)]
+    _, clean_cache = model.run_with_cache(clean_tokens)
+    acts, grads = {}, {}
+
+    def forward_keeper(name):
+        def keep(act, hook):
+            acts[name] = act.detach()
+        return keep
+
+    def backward_keeper(name):
+        def keep(grad, hook):
+            grads[name] = grad.detach()
+        return keep
+
+    for name in names:
+        model.add_hook(name, forward_keeper(name), "fwd")
+        model.add_hook(name, backward_keeper(name), "bwd")
+    try:
+        metric(model(corrupted_tokens)).backward()
+    finally:
+        model.reset_hooks()
+    return torch.stack([((clean_cache[name] - acts[name]) * grads[name]).sum(dim=(0, 2)) for name in names])
+
+
+def attribution_hooks_context_numpy(model, clean_tokens, corrupted_tokens, metric):
+    """Right: model.hooks(fwd_hooks=..., bwd_hooks=...) as a context manager, a float64 ndarray back."""
+    names = [f"blocks.{layer}.hook_resid_pre" for layer in range(model.cfg.n_layers)]
+    _, clean_cache = model.run_with_cache(clean_tokens)
+    acts, grads = {}, {}
+    fwd = [(n, lambda act, hook, n=n: acts.__setitem__(n, act.detach())) for n in names]
+    bwd = [(n, lambda grad, hook, n=n: grads.__setitem__(n, grad.detach())) for n in names]
+    with model.hooks(fwd_hooks=fwd, bwd_hooks=bwd):
+        metric(model(corrupted_tokens)).backward()
+    return np.stack([np.einsum("bpd,bpd->p", (clean_cache[n] - acts[n]).double().numpy(), grads[n].double().numpy())
+                     for n in names])
+
+
+def attribution_retain_grad(model, clean_tokens, corrupted_tokens, metric):
+    """Right: a forward hook calling retain_grad on each activation, then .grad after backward."""
+    names = [f"blocks.{layer}.hook_resid_pre" for layer in range(model.cfg.n_layers)]
+    _, clean_cache = model.run_with_cache(clean_tokens)
+    kept = {}
+
+    def keeper(name):
+        def keep(act, hook):
+            act.retain_grad()
+            kept[name] = act
+        return keep
+
+    metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(n, keeper(n)) for n in names])).backward()
+    return torch.stack([((clean_cache[n] - kept[n].detach()) * kept[n].grad).sum(dim=(0, 2)) for n in names])
+
+
+def attribution_hooks_left_on(model, clean_tokens, corrupted_tokens, metric):
+    """The standard recipe with the right numbers, but its four hooks are never removed."""
+    names = [f"blocks.{layer}.hook_resid_pre" for layer in range(model.cfg.n_layers)]
+    _, clean_cache = model.run_with_cache(clean_tokens)
+    acts, grads = {}, {}
+    for name in names:
+        model.add_hook(name, lambda act, hook, name=name: acts.__setitem__(name, act.detach()))
+        model.add_hook(name, lambda grad, hook, name=name: grads.__setitem__(name, grad.detach()), "bwd")
+    metric(model(corrupted_tokens)).backward()
+    return torch.stack([((clean_cache[n] - acts[n]) * grads[n]).sum(dim=(0, 2)) for n in names])
+
+
+def attribution_mean_over_batch(model, clean_tokens, corrupted_tokens, metric):
+    grid = ref.attribution_patching_residual(model, clean_tokens, corrupted_tokens, metric)
+    return grid / clean_tokens.shape[0]
+
+
+MUTANTS = {
+    "10.previous_token_score": [
+        (previous_token_on_diagonal, "current token"),
+        (previous_token_all_queries, "seq − 1 queries"),
+        (previous_token_keeps_batch, "axis"),
+    ],
+    "10.induction_score": [
+        (induction_offset_by_one, "duplicate-token"),
+        (induction_includes_first_half, "second half"),
+        (induction_two_ahead, "offset by one"),
+    ],
+    "10.per_token_loss": [
+        (loss_unshifted, "NEXT token"),
+        (loss_positive, "NEGATIVE"),
+        loss_mean_over_batch,
+        loss_predicts_same_position,
+    ],
+    "10.direct_logit_attribution": [
+        (dla_sum_first, "do not add the components first"),
+        dla_all_vocab,
+        dla_transposed,
+    ],
+    "10.ablate_head_hook": [
+        (ablate_wrong_axis, "third axis"),
+        (ablate_every_head, "only the chosen head"),
+        (ablate_mean_subtracted, "does not subtract"),
+        (ablate_in_place, "in place"),
+    ],
+    "10.normalised_metric": [
+        (lambda patched, clean, corrupted: (patched - clean) / (corrupted - clean), "other way round"),
+        (lambda patched, clean, corrupted: patched - corrupted, "divide"),
+        (lambda patched, clean, corrupted: patched / clean, "subtract the corrupted"),
+        (normalised_abs_gap, "absolute value"),
+    ],
+    "10.residual_patching": [
+        (resid_patch_wrong_position, "patch position pos itself"),
+        (resid_patch_reversed, "CORRUPTED tokens"),
+        resid_patch_unnormalised,
+        resid_patch_post,
+        resid_patch_first_batch_only,
+    ],
+    "10.head_patching": [
+        (head_patch_reversed, "CORRUPTED tokens"),
+        (head_patch_wrong_axis, "z[:, :, head]"),
+        head_patch_whole_layer,
+        head_patch_last_position_only,
+    ],
+    "10.path_patch_keys": [
+        (path_patch_whole_sender, "KEYS"),
+        (path_patch_queries, "queries"),
+        path_patch_no_output_matrix,
+        (path_patch_hook_left_on, "left 1 hook"),
+    ],
+    "10.attribution_patching_residual": [
+        (attribution_sign_flipped, "backwards"),
+        (attribution_gradient_on_clean, "CORRUPTED run"),
+        attribution_gradient_only,
+        attribution_mean_over_batch,
+        (attribution_hooks_left_on, "left 4 hooks"),
+    ],
+}
+
+ALTERNATIVES = {
+    "10.previous_token_score": [previous_token_loops_float32],
+    "10.induction_score": [induction_by_slicing],
+    "10.per_token_loss": [loss_cross_entropy],
+    "10.direct_logit_attribution": [dla_gather_columns],
+    "10.ablate_head_hook": [ablate_where_numpy],
+    "10.normalised_metric": [normalised_one_minus, normalised_numpy_float32],
+    "10.residual_patching": [resid_patch_library],
+    "10.head_patching": [head_patch_add_hook_lists],
+    "10.path_patch_keys": [path_patch_hooks_context],
+    # the standard backward-hook recipe: it needs weights that require grad (issue 13: they were frozen)
+    "10.attribution_patching_residual": [attribution_backward_hooks, attribution_hooks_context_numpy,
+                                         attribution_retain_grad],
+}
+UNVARIED = {}
+
+globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+
+
+def test_shipped_model_is_not_frozen_and_copies_after_a_gradient_run():
+    """Issue 13: the weights require grad (so the backward-hook recipe works), and a copy of a model that has
+    run (the grader's copy, given to a learner) can run with gradients without spoiling the original."""
+    from course_utils.models.attn_only import load_attn_only
+
+    model = load_attn_only("induction_2l")[0]
+    assert all(parameter.requires_grad for parameter in model.parameters())
+    tokens = torch.randint(0, model.cfg.d_vocab, (1, 6), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        before = model(tokens)
+    copied = copy.deepcopy(model)
+    copied(tokens).sum().backward()
+    assert model.W_E.grad is None and copied.W_E.grad is not None
+    again = copy.deepcopy(model)                 # failed with "Only Tensors created explicitly by the user"
+    with torch.no_grad():
+        assert torch.equal(again(tokens), before) and torch.equal(model(tokens), before)
