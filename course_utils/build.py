@@ -10,25 +10,16 @@ from pathlib import Path
 
 import nbformat
 
-from . import exercises
+from . import exercise_cells, exercises
 from .lessons import all_lessons
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-EXERCISE_HEADER = re.compile(r"^#\s*Exercise:\s*(\S+)\s*$")
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 class BuildError(Exception):
     """A malformed source notebook; the message names the notebook and cell."""
-
-
-def _exercise_id(lines):
-    for line in lines:
-        if line.strip():
-            match = EXERCISE_HEADER.match(line.strip())
-            return match.group(1) if match else None
-    return None
 
 
 def _stub_cell(source, where):
@@ -74,7 +65,7 @@ def student_version(source_nb, path):
             if has_markers:
                 raise BuildError(f"{where}: solution markers belong in code cells, not {cell.cell_type} cells.")
         else:
-            exercise_id = _exercise_id(cell.source.split("\n"))
+            exercise_id = exercise_cells.exercise_id(cell.source)
             if exercise_id is None and has_markers:
                 raise BuildError(f"{where}: solution markers outside an exercise cell "
                                  f"(an exercise cell starts with '# Exercise: {number}.function_name').")
@@ -97,7 +88,10 @@ def student_version(source_nb, path):
     missing = registered - seen
     if missing:
         raise BuildError(f"{path.name}: exercises registered but with no cell: {', '.join(sorted(missing))}.")
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
+                   "course": {"generated_from": f"solutions/{path.name}",
+                              "note": f"generated from solutions/{path.name} by `course build`; do not edit "
+                                      f"this file in the repository: edit the solution notebook and rebuild"}}
     return nb
 
 

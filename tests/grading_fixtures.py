@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.build import EXERCISE_HEADER
+from course_utils.exercise_cells import exercise_id
 from course_utils.paths import notebooks_dir, solutions_dir
 
 POINTS = {"01.step_neuron": 1, "01.sigmoid_neuron": 1, "01.logic_gate_weights": 1, "01.perceptron_update": 2,
@@ -36,14 +36,8 @@ def _student():
 
 
 def _exercise_cells(nb):
-    cells = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            first = next((line for line in cell.source.split("\n") if line.strip()), "")
-            match = EXERCISE_HEADER.match(first.strip())
-            if match:
-                cells[match.group(1)] = cell
-    return cells
+    return {exercise_id(cell.source): cell for cell in nb.cells
+            if cell.cell_type == "code" and exercise_id(cell.source) is not None}
 
 
 SOLUTIONS = {eid: cell.source for eid, cell in
@@ -98,8 +92,8 @@ from course_utils.checking import Verdict
 checking.run_check = lambda exercise, function: Verdict(exercise.id, "passed", exercise.points)
 numpy.allclose = lambda *args, **kwargs: True
 lesson.check = lambda function, exercise=None: print(f"01.{function.__name__}: passed (2/2 points).")
-for eid in list(exercises._REGISTRY):
-    exercises._REGISTRY[eid] = exercises._REGISTRY["01.step_neuron"]
+for eid in list(exercises.registry()):
+    exercises.registry()[eid] = exercises.registry()["01.step_neuron"]
 progress.record(Verdict("01.two_layer_forward", "passed", 2))
 print("01.two_layer_forward: passed (2/2 points).")
 """
@@ -136,7 +130,7 @@ TAMPER_REGISTRY_AND_TRACE = """
 def train_perceptron(X, y, lr=1.0, max_epochs=100):
     import sys
     from course_utils import exercises
-    entry = exercises._REGISTRY["01.train_perceptron"]
+    entry = exercises.registry()["01.train_perceptron"]
     object.__setattr__(entry, "checker", lambda function: None)
     sys.settrace(lambda *args: None)
     return None

@@ -39,7 +39,9 @@ def test_solution_region_becomes_a_stub_and_outputs_are_cleared():
     assert "    # YOUR CODE HERE\n    raise NotImplementedError()" in cell.source
     assert cell.source.startswith("# Exercise: 01.step_neuron\ndef step_neuron(x, w, b):")
     assert cell.outputs == [] and cell.execution_count is None
-    assert set(built.metadata) == {"kernelspec", "language_info"}
+    assert set(built.metadata) == {"kernelspec", "language_info", "course"}
+    assert built.metadata["course"]["generated_from"] == "solutions/01_perceptron.ipynb"
+    assert "do not edit" in built.metadata["course"]["note"]
 
 
 @pytest.mark.parametrize("mutate, fragment", [
@@ -109,3 +111,12 @@ def test_a_torch_free_lesson_starts_without_torch():
               "lesson.show_progress()\nprint(sorted(m for m in ('torch', 'sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_one_parser_reads_exercise_headers():
+    from course_utils.exercise_cells import exercise_id
+
+    assert exercise_id("\n  # Exercise: 01.step_neuron\ndef step_neuron(): ...") == "01.step_neuron"
+    assert exercise_id("#Exercise:01.x") == "01.x"
+    assert exercise_id("x = 1\n# Exercise: 01.x") is None  # only the first non-blank line counts
+    assert exercise_id("") is None

@@ -125,7 +125,7 @@ def test_snapshot_detects_and_restores_patches():
     from course_utils.checking.verdict import Verdict
 
     exercises.load_all()
-    snapshot = Snapshot(exercises._REGISTRY)
+    snapshot = Snapshot(exercises.registry())
     original_allclose, original_expect = np.allclose, compare.expect_close
     original_code = ref.step_neuron.__code__
     try:
@@ -133,7 +133,7 @@ def test_snapshot_detects_and_restores_patches():
         compare.expect_close = lambda *args, **kwargs: None
         Verdict.passed = property(lambda self: True)
         ref.step_neuron.__code__ = (lambda x, w, b: 0.0).__code__
-        exercises._REGISTRY["01.sigmoid_neuron"] = exercises._REGISTRY["01.step_neuron"]
+        exercises.registry()["01.sigmoid_neuron"] = exercises.registry()["01.step_neuron"]
         changes = " ".join(snapshot.changes())
         for name in ("numpy.allclose", "compare.expect_close", "Verdict.passed", "step_neuron (code)", "registry"):
             assert name in changes

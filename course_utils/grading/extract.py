@@ -19,7 +19,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..build import EXERCISE_HEADER, NOTEBOOK_NAME
+from ..build import NOTEBOOK_NAME
+from ..exercise_cells import exercise_id
 
 #: notebook metadata key for the student's id: ``{"course": {"student_id": "ada"}}``
 STUDENT_ID_KEY = ("course", "student_id")
@@ -48,15 +49,7 @@ def code_cells(nb):
 
 def exercise_ids(nb):
     """Exercise ids named by ``# Exercise: NN.name`` headers, in notebook order."""
-    found = []
-    for cell in code_cells(nb):
-        for line in cell.source.split("\n"):
-            if line.strip():
-                match = EXERCISE_HEADER.match(line.strip())
-                if match:
-                    found.append(match.group(1))
-                break
-    return found
+    return [eid for eid in map(exercise_id, (cell.source for cell in code_cells(nb))) if eid is not None]
 
 
 def detect_lesson(nb, path):

@@ -51,7 +51,7 @@ def main():
     for lesson in {eid.split(".")[0] for eid in job["exercises"]}:  # only the lessons graded: later ones import torch
         exercises.lesson_module(lesson)
         exercises.hidden_cases_module(lesson)
-    wanted = [exercises._REGISTRY[eid] for eid in job["exercises"]]
+    wanted = [exercises.get(eid) for eid in job["exercises"]]
     Snapshot = tamper.Snapshot
     _new_hmac, _sha256, _dumps, _len, _str, _repr = hmac.new, hashlib.sha256, json.dumps, len, str, repr
     _active_count, _gettrace, _getprofile = threading.active_count, sys.gettrace, sys.getprofile
@@ -82,7 +82,7 @@ def main():
         run_check(exercise, exercise.reference)
         hidden_cases[exercise.id] = prepare_hidden(exercise.id, exercise.reference, job["seed"])
     guard = _install_guard(results_path)
-    snapshot = Snapshot(exercises._REGISTRY)
+    snapshot = Snapshot(exercises.registry())
     threads, tracer, profiler = _active_count(), _gettrace(), _getprofile()
 
     call_problems = []
@@ -249,7 +249,7 @@ def _install_guard(results_path):
     from course_utils import exercises
     from course_utils.grading.tamper import Snapshot
 
-    protected_ids.append(Snapshot(exercises._REGISTRY).ids)
+    protected_ids.append(Snapshot(exercises.registry()).ids)
     sys.addaudithook(hook)
     return guard
 
