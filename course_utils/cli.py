@@ -51,6 +51,18 @@ def cmd_execute(args):
     return 1 if failed else 0
 
 
+def cmd_new(args):
+    from .scaffold import ScaffoldError, new_lesson
+
+    try:
+        written = new_lesson(args.number, args.slug, args.title, args.minutes)
+    except ScaffoldError as error:
+        print(f"cannot create the lesson: {error}")
+        return 1
+    print(f"lesson {args.number} created; it passes `make test` as it is. Written:\n  " + "\n  ".join(written))
+    return 0
+
+
 def cmd_progress(args):
     from . import progress
 
@@ -157,6 +169,13 @@ def parser():
     execute.add_argument("notebooks", nargs="*", type=Path)
     execute.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     execute.set_defaults(run=cmd_execute)
+
+    new = sub.add_parser("new", help="scaffold a lesson: package, tests, notebooks, workshop plan, README row")
+    new.add_argument("number", help="two digits, e.g. 13")
+    new.add_argument("slug", help="lower-case name, e.g. attention_heads")
+    new.add_argument("title", help='the lesson\'s title, e.g. "Attention heads"')
+    new.add_argument("--minutes", type=int, default=60, help="expected time for a learner")
+    new.set_defaults(run=cmd_new)
 
     prog = sub.add_parser("progress", help="show your progress per lesson")
     prog.add_argument("--lesson", help="one lesson's exercises, e.g. 01")

@@ -12,6 +12,7 @@ class LessonInfo:
     title: str
     minutes: int         # expected time for a learner working alone
     summary: str         # one line for the README's course map and `course progress`
+    draft: bool = False  # scaffolded by `course new` and still being written: exempt from the 5-exercise minimum
 
     @property
     def notebook_name(self):
