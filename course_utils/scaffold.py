@@ -14,6 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from .paths import repo_root
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+SUMMARY = "an example exercise to replace"  # the LessonInfo summary and the README row, until the author writes one
 
 
 class ScaffoldError(Exception):
@@ -45,7 +46,7 @@ from ...exercises import exercise
 from .. import LessonInfo
 from . import reference as ref
 
-LESSON = LessonInfo("{number}", "{slug}", "{title}", {minutes}, "an example exercise to replace", draft=True)
+LESSON = LessonInfo("{number}", "{slug}", "{title}", {minutes}, "{SUMMARY}", draft=True)
 
 
 @exercise("{exercise}", points=1, reference=ref.scale, title="scale an array")
@@ -142,8 +143,7 @@ def _solution_notebook(number, slug, title, minutes):
 
 
 def _readme_row(number, slug, title, minutes):
-    return (f"| {number} | [{title}](notebooks/{number}_{slug}.ipynb) | {minutes} min | "
-            f"an example exercise to replace |")
+    return f"| {number} | [{title}](notebooks/{number}_{slug}.ipynb) | {minutes} min | {SUMMARY} |"
 
 
 def new_lesson(number, slug, title, minutes=60, root=None):

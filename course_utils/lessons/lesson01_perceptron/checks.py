@@ -10,7 +10,8 @@ from .. import LessonInfo
 from . import reference as ref
 
 LESSON = LessonInfo("01", "perceptron", "The perceptron", 60,
-                    "neurons, logic gates, the perceptron learning rule, XOR, a 2-layer network by hand")
+                    "neurons with step and sigmoid activations, logic gates by hand, the perceptron rule and its "
+                    "convergence bound, why XOR needs a second layer, a 2-layer forward pass")
 
 BOOLEAN_INPUTS = np.array(list(itertools.product([0, 1], repeat=2)), dtype=float)
 GATE_TABLES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0]}

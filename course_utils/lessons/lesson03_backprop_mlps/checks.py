@@ -19,8 +19,8 @@ from .. import LessonInfo
 from . import reference as ref
 
 LESSON = LessonInfo("03", "backprop_mlps", "Backpropagation and MLPs", 90,
-                    "the chain rule by hand, a scalar autograd engine checked against torch, "
-                    "an MLP on digits, overfitting and early stopping")
+                    "the chain rule by hand through a 2-layer network, a scalar autograd engine checked against "
+                    "torch.autograd, an MLP on the digits with torch, overfitting, early stopping and weight decay")
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from .. import LessonInfo
 from . import reference as ref
 
 LESSON = LessonInfo("04", "relu_regions", "ReLU networks are piecewise linear", 75,
-                    "joints and linear regions of ReLU networks, Zaslavsky's bound, building functions by hand, "
-                    "folding by composition, deep vs shallow region counts")
+                    "where a ReLU network's joints sit, Zaslavsky's bound on linear regions, building a target "
+                    "function exactly by hand, folding by composition, deep vs shallow region counts")
 
 
 # ---------------------------------------------------------------------------------------------- helpers

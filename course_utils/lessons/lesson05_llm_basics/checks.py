@@ -12,7 +12,9 @@ from .. import LessonInfo
 from . import reference as ref
 
 LESSON = LessonInfo("05", "llm_basics", "LLM basics", 120,
-                    "tokenizers and BPE, a bigram model, sampling, causal attention, TinyGPT, finetuning, scaling")
+                    "character, word and BPE tokenizers (BPE trained from scratch), a bigram model, softmax, "
+                    "temperature and top-k sampling, causal multi-head attention, a TinyGPT built from parts and "
+                    "trained offline, finetuning vs pretraining, a scaling law")
 
 
 

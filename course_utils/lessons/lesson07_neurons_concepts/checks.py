@@ -16,7 +16,7 @@ from . import reference as ref
 
 LESSON = LessonInfo("07", "neurons_concepts", "Neurons and concepts", 75,
                     "max-activating examples of TinyGPT's MLP neurons, a polysemanticity measure, neuron ablation, "
-                    "concept activation vectors and TCAV with its significance test")
+                    "concept activation vectors and TCAV with its significance test against random concepts")
 
 
 def _indices(got, *, case, k):

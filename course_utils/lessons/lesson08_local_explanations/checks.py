@@ -16,8 +16,9 @@ from ...models.mlp import MLP
 from . import reference as ref
 
 LESSON = LessonInfo("08", "local_explanations", "Local explanations", 90,
-                    "saliency, gradient × input, integrated gradients and its completeness check, occlusion, "
-                    "a sanity check by model randomization, cross-checked against Captum")
+                    "saliency, gradient × input, integrated gradients with its completeness check, occlusion, the "
+                    "model-randomization sanity check, cross-checked against Captum, on digits and on TinyGPT; "
+                    "attention as explanation and its limits")
 
 RTOL, ATOL = 1e-4, 1e-5
 

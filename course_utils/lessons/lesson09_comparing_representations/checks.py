@@ -14,8 +14,8 @@ from .. import LessonInfo
 from . import reference as ref
 
 LESSON = LessonInfo("09", "comparing_representations", "Comparing representations", 90,
-                    "CCA, SVCCA, PWCCA, linear, RBF and debiased CKA, their invariances, and layer "
-                    "correspondence across seeds")
+                    "CCA from scratch, SVCCA, PWCCA, linear, RBF and debiased CKA, which invariances each has, and "
+                    "which layers correspond across seeds")
 
 
 

@@ -10,8 +10,8 @@ from .. import LessonInfo
 from . import reference as ref
 
 LESSON = LessonInfo("10", "mech_interp", "Mechanistic interpretability", 90,
-                    "hooks and caches, induction heads, direct logit attribution, ablation, "
-                    "activation, path and attribution patching")
+                    "TransformerLens hooks and caches on a 2-layer model the course trained, previous-token and "
+                    "induction heads, direct logit attribution, ablation, activation, path and attribution patching")
 
 
 def _patterns(batch, heads, seq, seed):

@@ -10,8 +10,8 @@ from .. import LessonInfo
 from . import reference as ref
 
 LESSON = LessonInfo("12", "superposition_saes", "Superposition and sparse autoencoders", 120,
-                    "toy models of superposition across sparsity, sparse autoencoders, recovering known features, "
-                    "features in TinyGPT")
+                    "toy models of superposition across sparsity (orthogonal, antipodal, pentagon), sparse "
+                    "autoencoders with resampling, recovering planted features, interpretable features in TinyGPT")
 
 
 def _generator(seed):
