@@ -126,7 +126,7 @@ def sigmoid_neuron(x, w, b):
     return 0.0
 """
 
-TAMPER_REGISTRY_AND_TRACE = """
+TAMPER_EXERCISE_TABLE_AND_TRACE = """
 def train_perceptron(X, y, lr=1.0, max_epochs=100):
     import sys
     from course_utils import exercises
@@ -213,7 +213,7 @@ def _submissions():
                                                             TAMPER_CLASS_AND_CODE),
                                   Expected("tampered", one, exercise_status={"01.sigmoid_neuron": "tampered"})),
         "tamper_registry_and_trace": (lambda nb: write_exercise(solve(nb, "01.step_neuron"), "01.train_perceptron",
-                                                                TAMPER_REGISTRY_AND_TRACE),
+                                                                TAMPER_EXERCISE_TABLE_AND_TRACE),
                                       Expected("tampered", one,
                                                exercise_status={"01.train_perceptron": "tampered"})),
         "tamper_at_definition": (lambda nb: append(everything(nb), TAMPER_AT_DEFINITION),
