@@ -114,18 +114,23 @@ def cmd_doctor(args):
 
 
 def cmd_grade(args):
-    from .grading.batch import Settings, grade
+    from .grading.batch import DuplicateSubmissions, Settings, grade
 
     if args.lesson and args.lesson.isdigit():
         args.lesson = f"{int(args.lesson):02d}"
     settings = Settings(out=args.out, feedback=args.feedback, jobs=args.jobs or os.cpu_count() or 1,
                         timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_limit,
-                        exercise_timeout=args.exercise_timeout, lesson=args.lesson, seed=args.seed, force=args.force)
+                        exercise_timeout=args.exercise_timeout, lesson=args.lesson, seed=args.seed, force=args.force,
+                        newest_wins=args.newest_wins)
     missing = [str(p) for p in args.submissions if not p.exists()]
     if missing:
         print("no such file or folder: " + ", ".join(missing))
         return 1
-    grade(args.submissions, settings)
+    try:
+        grade(args.submissions, settings)
+    except DuplicateSubmissions as error:
+        print(f"nothing graded: {error}")
+        return 2
     return 0
 
 
@@ -203,6 +208,8 @@ def parser():
     grade_cmd.add_argument("--lesson", help="grade only this lesson; other notebooks get 'wrong lesson'")
     grade_cmd.add_argument("--seed", type=int, help="seed of the hidden cases (default: drawn at random)")
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
+    grade_cmd.add_argument("--newest-wins", action="store_true",
+                           help="when two files resolve to one student and lesson, grade only the newest")
     grade_cmd.set_defaults(run=cmd_grade)
 
     check = sub.add_parser("check", help="grade one of your notebooks as the instructor's grader would")

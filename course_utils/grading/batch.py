@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gradebook
-from .extract import InvalidNotebook, detect_lesson, grading_source, read_notebook, student_id
+from .extract import InvalidNotebook, detect_lesson, grading_source, read_notebook
+from .identity import identify
 from .sandbox import DIED, FINISHED, MEMORY, TIMEOUT, run_watched
 
 GRADED, TAMPERED = "graded", "tampered"
@@ -51,6 +52,7 @@ class Settings:
     seed: int | None = None          # the hidden cases' seed; drawn at random when None
     force: bool = False
     quiet: bool = False
+    newest_wins: bool = False        # two submissions of one student for one lesson: grade the newer file
 
 
 def find_submissions(paths):
@@ -182,7 +184,58 @@ def grade_functions(nb, exercise_list, settings, scratch, seed):
     return [records[e.id] for e in exercise_list]
 
 
-def grade_one(path, settings, seed):
+class DuplicateSubmissions(Exception):
+    """Two or more submissions resolve to one student for one lesson; the message names the files."""
+
+
+def submission_roots(paths):
+    """``{submission: the folder it was found under}`` (None for a file given directly), in a stable order."""
+    roots = {}
+    for given in map(Path, paths):
+        for path in find_submissions([given]):
+            roots.setdefault(path, given if given.is_dir() else None)
+    return roots
+
+
+def one_per_student(roots, existing_rows, newest_wins):
+    """The submissions to grade, with at most one per (student, lesson); raises DuplicateSubmissions otherwise.
+
+    Earlier rows of the gradebook count too: a new file for a student and lesson it already holds from
+    another file is a duplicate. With ``newest_wins`` the most recently modified file is kept instead.
+    """
+    claims = {}
+    for row in existing_rows:
+        if row.get("student") and row.get("lesson") and row.get("submission"):
+            claims.setdefault((row["student"], row["lesson"]), []).append(Path(row["submission"]))
+    for path, root in roots.items():
+        try:
+            nb = read_notebook(path)
+        except InvalidNotebook:
+            continue  # graded as invalid, under its file name
+        key = (identify(nb, path, root).student, detect_lesson(nb, path) or "")
+        claims.setdefault(key, []).append(path)
+    chosen = dict(roots)
+    conflicts = []
+    for (student, lesson), files in claims.items():
+        files = list(dict.fromkeys(files))
+        if len(files) < 2:
+            continue
+        if not newest_wins:
+            conflicts.append(f"{student}, lesson {lesson or '?'}: " + " and ".join(map(str, files)))
+            continue
+        newest = max((f for f in files if f.exists()), key=lambda f: f.stat().st_mtime)
+        for older in files:
+            if older != newest:
+                chosen.pop(older, None)
+    if conflicts:
+        raise DuplicateSubmissions(
+            "these submissions resolve to the same student and lesson, so one would overwrite the other's row and "
+            "feedback:\n  " + "\n  ".join(conflicts) + "\nRemove the extra files, set each notebook's student id in "
+            "its metadata ({\"course\": {\"student_id\": ...}}), or pass --newest-wins to grade only the newest.")
+    return chosen
+
+
+def grade_one(path, settings, seed, root=None):
     """(row, results, titles) for one submission. Never raises for anything the submission does."""
     from .. import exercises
 
@@ -195,7 +248,8 @@ def grade_one(path, settings, seed):
     except InvalidNotebook as error:
         row.update(status=INVALID, notes=str(error), seconds=f"{time.monotonic() - start:.1f}")
         return row, [], {}
-    row["student"] = student_id(nb, path)
+    identity = identify(nb, path, root)
+    row["student"] = identity.student
     lesson = detect_lesson(nb, path)
     lesson_exercises = exercises.for_lesson(lesson) if lesson else []
     if settings.lesson and lesson != settings.lesson:
@@ -213,7 +267,7 @@ def grade_one(path, settings, seed):
     with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
         status, detail, _ = run_notebook(path, settings, scratch)
         results = grade_functions(nb, lesson_exercises, settings, scratch, seed)
-    notes = [detail] if detail else []
+    notes = ([detail] if detail else []) + (["submitted late"] if identity.late else [])
     for record in results:
         row[record["id"]] = record["points"]
         if record["status"] not in ("passed", "failed", "not_attempted"):
@@ -227,10 +281,16 @@ def grade_one(path, settings, seed):
 
 
 def grade(paths, settings):
-    """Grade every submission under ``paths``; returns the gradebook rows of this batch."""
-    submissions = find_submissions(paths)
-    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+    """Grade every submission under ``paths``; returns the gradebook rows of this batch.
+
+    Raises DuplicateSubmissions, before grading anything, when two files resolve to one student and lesson.
+    """
+    roots = submission_roots(paths)
     existing = gradebook.read(settings.out)
+    others = [r for r in existing if Path(r.get("submission", "")) not in roots]
+    roots = one_per_student(roots, others, settings.newest_wins)
+    submissions = list(roots)
+    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
     done = {(r.get("submission"), r.get("sha256")) for r in existing}
     todo = [p for p in submissions if settings.force or (str(p), _sha256(p)) not in done]
     keep = [r for r in existing if r.get("submission") not in {str(p) for p in todo}]
@@ -244,7 +304,7 @@ def grade(paths, settings):
         Path(settings.feedback).mkdir(parents=True, exist_ok=True)
     counts = {}
     with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
-        futures = {pool.submit(grade_one, p, settings, seed): p for p in todo}
+        futures = {pool.submit(grade_one, p, settings, seed, roots[p]): p for p in todo}
         for number, future in enumerate(as_completed(futures), start=1):
             path = futures[future]
             try:

@@ -21,9 +21,7 @@ import nbformat
 
 from ..build import NOTEBOOK_NAME
 from ..exercise_cells import exercise_id
-
-#: notebook metadata key for the student's id: ``{"course": {"student_id": "ada"}}``
-STUDENT_ID_KEY = ("course", "student_id")
+from .identity import identify, original_stem
 
 START_LESSON = re.compile(r"start_lesson\(\s*['\"]?(\d{1,2})['\"]?")
 
@@ -61,21 +59,13 @@ def detect_lesson(nb, path):
         match = START_LESSON.search(cell.source)
         if match:
             return f"{int(match.group(1)):02d}"
-    match = NOTEBOOK_NAME.match(Path(path).name)
+    match = NOTEBOOK_NAME.match(original_stem(path) + ".ipynb")
     return match.group(1) if match else None
 
 
-def student_id(nb, path):
-    """The id in the notebook metadata, else the file name (the folder name for files named like a lesson)."""
-    value = nb.get("metadata", {})
-    for key in STUDENT_ID_KEY:
-        value = value.get(key) if isinstance(value, dict) else None
-    if isinstance(value, (str, int)) and str(value).strip():
-        return str(value).strip()
-    path = Path(path)
-    if NOTEBOOK_NAME.match(path.name) and path.parent.name:
-        return path.parent.name  # submitted/ada/01_perceptron.ipynb -> ada
-    return path.stem
+def student_id(nb, path, root=None):
+    """The student who submitted ``path`` (see ``identity.identify``)."""
+    return identify(nb, path, root).student
 
 
 def _python_source(cell_source):
