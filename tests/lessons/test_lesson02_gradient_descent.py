@@ -7,6 +7,7 @@ import torch
 from checker_contract import contract_tests, hidden_failures
 from course_utils import exercises
 from course_utils.checking import PASSED, run_check
+from course_utils.lessons.lesson02_gradient_descent import checks
 from course_utils.lessons.lesson02_gradient_descent import reference as ref
 
 sigmoid = ref.sigmoid
@@ -118,14 +119,7 @@ def central_over_eps(f, x, eps=1e-5):
 
 
 def never_restores_x(f, x, eps=1e-5):
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        x[index] += eps
-        f_plus = f(x)
-        x[index] -= 2 * eps
-        grad[index] = (f_plus - f(x)) / (2 * eps)
-    return grad
+    return checks._never_restored(f, x, eps)
 
 
 def flattened_gradient(f, x, eps=1e-5):

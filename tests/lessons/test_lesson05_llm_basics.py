@@ -8,6 +8,7 @@ from torch.nn import functional as F
 from checker_contract import contract_tests
 from course_utils import exercises
 from course_utils.checking import run_check
+from course_utils.lessons.lesson05_llm_basics import checks
 from course_utils.lessons.lesson05_llm_basics import reference as ref
 
 
@@ -64,27 +65,8 @@ def merge_by_string_replace(tokens, pair):   # works on characters, breaks on mu
 
 
 def bpe_loop(tie="smallest", stop_early=True, recount=True):
-    def train_bpe(text, n_merges):
-        tokens, merges = list(text), []
-        counts = ref.count_pairs(tokens)
-        for _ in range(n_merges):
-            if recount:
-                counts = ref.count_pairs(tokens)
-            counts = {p: c for p, c in counts.items() if p not in merges}
-            if not counts:
-                break
-            if tie == "first":
-                pair = max(counts, key=counts.get)
-            elif tie == "largest":
-                pair = max(counts, key=lambda p: (counts[p], p))
-            else:
-                pair = min(counts, key=lambda p: (-counts[p], p))
-            if stop_early and counts[pair] < 2:
-                break
-            merges.append(pair)
-            tokens = ref.merge_pair(tokens, pair)
-        return merges
-    return train_bpe
+    """A BPE loop with one mistake: the checker's own description of it, so the hint and the mutant agree."""
+    return lambda text, n_merges: checks._bpe_variant(text, n_merges, tie=tie, stop_early=stop_early, recount=recount)
 
 
 # --- bigram ----------------------------------------------------------------------------------------
