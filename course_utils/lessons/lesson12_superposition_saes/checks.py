@@ -142,16 +142,15 @@ def _sae_case(seed, batch=6, d=4, k=8):
     return torch.randn(batch, d, generator=g, dtype=torch.float64), params
 
 
-def sae_loss_gradients(sae_loss, x, params, l1_coeff, *, case=None):
-    """The gradients of ``sae_loss(x, *params, l1_coeff)`` with respect to the four parameters, as training sees them.
+def sae_loss_call(sae_loss, x, params, l1_coeff):
+    """``(loss, leaves)``: one call of ``sae_loss(x, *params, l1_coeff)`` on parameters that require grad.
 
-    ``sae_loss`` is the learner's wrapped function (or, for hidden cases, the reference); it receives the
-    parameters as leaves that require grad (the wrapper's copies of them), and the gradients are taken with
-    respect to what it received.
+    ``sae_loss`` is the learner's wrapped function (or, for hidden cases, the reference). ``leaves`` are the
+    parameters it received (the wrapper's copies), so ``gradients(loss, leaves)`` is what training would see.
     """
     leaves = [torch.as_tensor(p).detach().clone().requires_grad_(True) for p in params]
     value, args, _ = call_with_inputs(sae_loss, torch.as_tensor(x).detach().clone(), *leaves, l1_coeff)
-    return gradients(value, args[1:5], case=case, what="the loss")
+    return value, args[1:5]
 
 
 def _reference_gradients(x, params, l1_coeff, *, detach_l1=False, detach_mse=False):
@@ -167,9 +166,8 @@ def _reference_gradients(x, params, l1_coeff, *, detach_l1=False, detach_mse=Fal
 def check_sae_loss(sae_loss):
     for seed, l1_coeff in enumerate([0.1, 1.0, 0.0]):
         x, (W_enc, b_enc, W_dec, b_dec) = _sae_case(seed)
-        params = [p.clone().requires_grad_(True) for p in (W_enc, b_enc, W_dec, b_dec)]
         case = {"x shape": tuple(x.shape), "W_enc shape": tuple(W_enc.shape), "l1_coeff": l1_coeff}
-        got = sae_loss(x, *params, l1_coeff)
+        got, leaves = sae_loss_call(sae_loss, x, (W_enc, b_enc, W_dec, b_dec), l1_coeff)
         expected = ref.sae_loss(x, W_enc, b_enc, W_dec, b_dec, l1_coeff)
         f, x_hat = ref.sae_forward(x, W_enc, b_enc, W_dec, b_dec)
         pre = (x - b_dec) @ W_enc + b_enc
@@ -190,7 +188,7 @@ def check_sae_loss(sae_loss):
                     "the loss should be a torch tensor that gradients flow through (we train with loss.backward()).",
                     case=case, hint="compute it with torch operations on the parameters; avoid .item(), float() "
                                     "or numpy inside the loss")
-        grads = sae_loss_gradients(sae_loss, x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, case=case)
+        grads = gradients(got, leaves, case=case, what="the loss")
         want = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff)
         no_l1 = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, detach_l1=True)
         no_mse = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, detach_mse=True)

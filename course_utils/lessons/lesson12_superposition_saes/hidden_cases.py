@@ -105,11 +105,12 @@ def _sae_forward(rng):
 def _observe_loss_and_gradients(function, args, kwargs):
     """The loss and its gradients with respect to W_enc, b_enc, W_dec, b_dec: a loss that is trained on must be
     right in both (``.item()`` or ``.detach()`` on one of its terms keeps the value and breaks the gradient)."""
-    from .checks import sae_loss_gradients
+    from ...checking import gradients
+    from .checks import sae_loss_call
 
     x, *params, l1_coeff = args
-    value = function(*args, **kwargs)
-    grads = list(sae_loss_gradients(function, x, params, l1_coeff))
+    value, leaves = sae_loss_call(function, x, params, l1_coeff)
+    grads = gradients(value, leaves)
     # detached: the gradients are compared on their own, and close_within cannot read a tensor that requires grad
     return {"loss": value.detach(), "gradients": grads}
 
