@@ -61,8 +61,8 @@ def _unit_columns(X):
 def _in_precision(raw, value):
     """``value`` (worked out in float64 from the learner's answer ``raw``) held in ``raw``'s float precision.
 
-    The tolerance policy follows the dtype of what it compares: a quantity derived from a float32 answer must
-    be compared as float32, not as the float64 array ``as_array`` made of it.
+    The tolerance policy follows the dtype of what it compares: a quantity derived from a float32 answer (a
+    mean, or the Python float ``as_float`` returns) must be compared as float32.
     """
     dtype = getattr(raw, "dtype", None)
     if dtype is None:
@@ -76,11 +76,6 @@ def _in_precision(raw, value):
     return np.asarray(value, dtype=dtype) if dtype.kind == "f" else value
 
 
-def _array(raw, *, shape=None, case=None, what="your function's result"):
-    """``as_array`` that keeps the learner's float precision (float32 in, float32 out)."""
-    return _in_precision(raw, as_array(raw, shape=shape, case=case, what=what))
-
-
 def _float(raw, *, case=None, what="your function's result"):
     """``as_float`` that keeps the learner's float precision (a 0-d float32 array for a float32 answer)."""
     return _in_precision(raw, as_float(raw, case=case, what=what))
@@ -89,7 +84,7 @@ def _float(raw, *, case=None, what="your function's result"):
 def expect_value(raw, want, *, rtol=1e-6, atol=1e-8, case=None, what="your function's result", **kwargs):
     """The hidden cases' comparison, as the public checks compare: shape, then closeness in the learner's precision."""
     want = np.asarray(want, dtype=float)
-    got = _float(raw, case=case, what=what) if want.ndim == 0 else _array(raw, shape=want.shape, case=case, what=what)
+    got = _float(raw, case=case, what=what) if want.ndim == 0 else as_array(raw, shape=want.shape, case=case, what=what)
     expect_close(got, want, rtol=rtol, atol=atol, case=case, what=what, **kwargs)
 
 
@@ -150,7 +145,7 @@ def check_cca(cca):
         case = _shape_case(X, Y)
         k = min(p, q)
         want = ref.cca(X, Y)
-        got = _array(cca(X, Y), shape=(k,), case=case, what="the canonical correlations")
+        got = as_array(cca(X, Y), shape=(k,), case=case, what="the canonical correlations")
         Xc, Yc = ref.center(X), ref.center(Y)
         raw = np.linalg.svd(Xc.T @ Yc, compute_uv=False)[:k]
         normed = np.linalg.svd((Xc / np.linalg.norm(Xc, axis=0)).T @ (Yc / np.linalg.norm(Yc, axis=0)),
@@ -171,13 +166,13 @@ def check_cca(cca):
                     "canonical correlations must lie between 0 and 1.", case=case, got=got)
         A = rng.normal(size=(p, p))
         B = rng.normal(size=(q, q))
-        moved = _array(cca(X @ A, Y @ B), shape=(k,), case="X @ A and Y @ B for random invertible A, B",
+        moved = as_array(cca(X @ A, Y @ B), shape=(k,), case="X @ A and Y @ B for random invertible A, B",
                          what="the canonical correlations")
         expect_close(moved, want, case="X @ A and Y @ B for random invertible A, B", rtol=1e-5, atol=1e-7,
                      what="the canonical correlations after invertible maps",
                      hint="CCA must not change when either side is multiplied by an invertible matrix")
     X = _data(11, 30, 3)
-    same = _array(cca(X, X @ rng.normal(size=(3, 3))), shape=(3,), case="X and X @ A",
+    same = as_array(cca(X, X @ rng.normal(size=(3, 3))), shape=(3,), case="X and X @ A",
                     what="the canonical correlations")
     expect_close(same, np.ones(3), case="X and X @ A (the same subspace)", atol=1e-6,
                  what="the canonical correlations", hint="two bases of the same subspace have all ρ = 1")
@@ -389,7 +384,7 @@ def expect_rbf_gram(raw, X, fraction, *, case=None, mistakes=None):
     X = np.asarray(X, dtype=float)
     n = len(X)
     D = ref.pairwise_distances(X)
-    got = _array(raw, shape=(n, n), case=case, what="the RBF Gram matrix")
+    got = as_array(raw, shape=(n, n), case=case, what="the RBF Gram matrix")
     sigma = _implied_sigma(np.asarray(got, dtype=float), D)
     allowed = [min(max(sigma, low), high) for low, high in rbf_bandwidths(X, fraction)] if np.isfinite(sigma) else []
     best = min(allowed, key=lambda s: abs(np.log(s / sigma))) if allowed else rbf_bandwidths(X, fraction)[0][0]
