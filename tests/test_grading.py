@@ -9,7 +9,8 @@ import pytest
 
 from course_utils import cli, exercises
 from course_utils.grading import gradebook
-from course_utils.grading.extract import detect_lesson, grading_source, student_id
+from course_utils.grading.extract import detect_lesson, grading_source
+from course_utils.grading.identity import identify
 from course_utils.grading.grader import plain
 from course_utils.grading.tamper import Snapshot
 from course_utils.lessons.lesson01_perceptron import reference as ref
@@ -114,10 +115,10 @@ def test_extraction_keeps_definitions_and_drops_statements():
 
 def test_student_id_from_metadata_then_folder_then_name(tmp_path):
     nb = _nb("pass")
-    assert student_id(nb, tmp_path / "bob.ipynb") == "bob"
-    assert student_id(nb, tmp_path / "carol" / "01_perceptron.ipynb") == "carol"
+    assert identify(nb, tmp_path / "bob.ipynb").student == "bob"
+    assert identify(nb, tmp_path / "carol" / "01_perceptron.ipynb").student == "carol"
     nb.metadata["course"] = {"student_id": "dave"}
-    assert student_id(nb, tmp_path / "bob.ipynb") == "dave"
+    assert identify(nb, tmp_path / "bob.ipynb").student == "dave"
 
 
 def test_snapshot_detects_and_restores_patches():

@@ -9,7 +9,7 @@ import pytest
 from course_utils import cli
 from course_utils.grading.batch import DuplicateSubmissions, Settings, grade, one_per_student, submission_roots
 from course_utils.grading.extract import detect_lesson
-from course_utils.grading.identity import identify
+from course_utils.grading.identity import Identity, identify
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN = nbformat.v4.new_notebook()
@@ -27,7 +27,7 @@ PLAIN = nbformat.v4.new_notebook()
     ("carol.ipynb", "carol", False),
 ])
 def test_layouts(tmp_path, relative, student, late):
-    assert identify(PLAIN, tmp_path / relative, root=tmp_path) == type(identify(PLAIN, "x.ipynb"))(student, late)
+    assert identify(PLAIN, tmp_path / relative, root=tmp_path) == Identity(student, late)
 
 
 def test_metadata_wins_over_every_layout(tmp_path):

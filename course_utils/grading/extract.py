@@ -21,7 +21,7 @@ import nbformat
 
 from ..build import NOTEBOOK_NAME
 from ..exercise_cells import exercise_id
-from .identity import identify, original_stem
+from .identity import original_stem
 
 START_LESSON = re.compile(r"start_lesson\(\s*['\"]?(\d{1,2})['\"]?")
 
@@ -61,11 +61,6 @@ def detect_lesson(nb, path):
             return f"{int(match.group(1)):02d}"
     match = NOTEBOOK_NAME.match(original_stem(path) + ".ipynb")
     return match.group(1) if match else None
-
-
-def student_id(nb, path, root=None):
-    """The student who submitted ``path`` (see ``identity.identify``)."""
-    return identify(nb, path, root).student
 
 
 def _python_source(cell_source):
