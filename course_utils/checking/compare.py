@@ -26,7 +26,7 @@ def _numeric_array(got, *, case, what):
 
 
 def as_array(got, *, shape=None, case=None, what="your function's result"):
-    """The learner's value as a float array (float32 and float16 kept, for the tolerance policy), shape checked when given."""
+    """The learner's value as a float array (float32 and float16 kept, for the tolerance policy), shape checked."""
     if got is None:
         raise CheckFailure(f"{what} is None: did you forget to `return` it?", case=case, show_values=False)
     array = _numeric_array(got, case=case, what=what)
