@@ -122,7 +122,8 @@ def _solution_notebook(number, slug, title, minutes):
                           f"**Learning objectives.** (what a learner can do after this lesson)\n\n"
                           f"**Prerequisites.** (the lessons this builds on)\n\n"
                           f"**Expected time.** {minutes} minutes."),
-        new_code_cell(f'import numpy as np\n\nfrom course_utils import start_lesson\n\nlesson = start_lesson("{number}")'),
+        new_code_cell(f'import numpy as np\n\nfrom course_utils import start_lesson\n\n'
+                      f'lesson = start_lesson("{number}")'),
         new_markdown_cell("## 1. An example exercise\n\nScaling multiplies every entry of an array by the same "
                           "number. Complete the function, then run the check after it."),
         new_code_cell(textwrap.dedent(f'''\

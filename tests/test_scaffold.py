@@ -76,6 +76,6 @@ def test_removing_what_it_lists_leaves_no_trace(scratch, created):
 
 
 def test_an_existing_lesson_is_refused_with_a_sentence(scratch, created):
-    again = _run([sys.executable, "-c", "from course_utils.cli import main; raise SystemExit(main(['new', '01', 'x', 'X']))"],
-                 scratch)
+    command = "from course_utils.cli import main; raise SystemExit(main(['new', '01', 'x', 'X']))"
+    again = _run([sys.executable, "-c", command], scratch)
     assert again.returncode == 1 and "lesson 01 exists already" in again.stdout

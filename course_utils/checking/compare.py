@@ -122,7 +122,7 @@ def _equal(a, b):
 
 
 def expect_equal(got, expected, *, case=None, hint=None, mistakes=None, what="your function's result"):
-    """Pass when ``got == expected`` exactly (ints, strings, containers, arrays of ints), whatever the container type."""
+    """Pass when ``got == expected`` exactly (ints, strings, containers, int arrays), whatever the container type."""
     if _equal(got, expected):
         return
     matched = next((mistake_hint for mistake_hint, candidate in (mistakes or {}).items()
