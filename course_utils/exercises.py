@@ -3,8 +3,7 @@
 Checkers register themselves with the :func:`exercise` decorator in
 ``course_utils/lessons/lessonNN_slug/checks.py``; importing those modules (done by
 :func:`load_all`, or one lesson at a time by :func:`lesson_module`) fills the registry.
-An id is ``"NN.function_name"``: the
-lesson number, then the name of the function the learner completes.
+An id is ``"NN.function_name"``: the lesson number, then the name of the function the learner completes.
 """
 import importlib
 import pkgutil
