@@ -24,6 +24,7 @@ class Exercise:
     reference: Callable
     title: str
     may_modify: tuple = ()  # arguments the docstring lets the learner change in place (a model being trained)
+    mistakes: tuple = ()  # the known mistakes (checking.mistakes.Mistakes): hint -> wrong implementation
 
     @property
     def lesson(self):
@@ -41,11 +42,13 @@ class Exercise:
         return LearnerFunction(function, self.name, self.may_modify)
 
 
-def exercise(exercise_id, *, points, reference, title, may_modify=()):
+def exercise(exercise_id, *, points, reference, title, may_modify=(), mistakes=()):
     """Register the decorated checker for ``exercise_id``.
 
     The checker receives the learner's function (wrapped so that calls are
     isolated) and raises ``CheckFailure`` for the first failing case.
+    ``mistakes`` are the exercise's known mistakes (a ``Mistakes``): the checker
+    names them by their answers, and the test suite runs each one as a mutant.
     """
     if not ID_PATTERN.match(exercise_id):
         raise ValueError(f"exercise id {exercise_id!r} must look like '01.function_name'")
@@ -55,7 +58,8 @@ def exercise(exercise_id, *, points, reference, title, may_modify=()):
     def register(checker):
         if exercise_id in _REGISTRY and _REGISTRY[exercise_id].checker.__module__ != checker.__module__:
             raise ValueError(f"exercise {exercise_id} is registered twice")
-        _REGISTRY[exercise_id] = Exercise(exercise_id, points, checker, reference, title, tuple(may_modify))
+        _REGISTRY[exercise_id] = Exercise(exercise_id, points, checker, reference, title, tuple(may_modify),
+                                             tuple(mistakes))
         return checker
 
     return register

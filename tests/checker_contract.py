@@ -1,17 +1,19 @@
 """The contract every exercise's checker must meet, as reusable pytest tests.
 
-A lesson's test module declares
+Every mistake an exercise declares (``@exercise(..., mistakes=...)``, written in
+the lesson's ``mistakes.py``) is a mutant: its check must fail with exactly its
+hint. A lesson's test module adds
 
-- ``MUTANTS = {exercise_id: [wrong, ...]}``: at least two plausible wrong
-  implementations per exercise (a function, or a pair ``(function, "fragment of
-  the verdict it should get")``, usually part of the hint);
+- ``MUTANTS = {exercise_id: [wrong, ...]}``: wrong implementations that no hint
+  names (a function, or a pair ``(function, "fragment of the verdict it should
+  get")``); with the declared mistakes, at least two per exercise;
 - ``ALTERNATIVES = {exercise_id: [right, ...]}``: correct answers written
   differently from the reference (float32, lists or tensors, another valid
   convention) that every grader must accept;
 - ``UNVARIED = {exercise_id: {parameter: "why"}}``: the rare parameter a
   learner may legitimately ignore (see ``test_public_check_varies_each_parameter``);
 
-then ``globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))``.
+then ``globals().update(contract_tests("NN", MUTANTS, ALTERNATIVES, UNVARIED))``.
 The two graders must agree: a mutant fails the public check *and* at least one
 hidden case; an alternative passes both. tests/test_checker_coverage.py makes
 sure every registered exercise has its mutants.
@@ -83,9 +85,15 @@ def _params(functions_by_id, label):
     return params
 
 
-def contract_tests(mutants, alternatives=None, unvaried=None):
-    """The contract's parametrised tests, by name, for a lesson test module's globals."""
-    ids = list(mutants)
+def _declared_mistakes(ids):
+    return [pytest.param(exercise_id, hint, implementation, id=f"{exercise_id}-mistake{index}")
+            for exercise_id in ids
+            for index, (hint, implementation) in enumerate(exercises.get(exercise_id).mistakes)]
+
+
+def contract_tests(lesson, mutants, alternatives=None, unvaried=None):
+    """The contract's parametrised tests for lesson ``"NN"``, by name, for its test module's globals."""
+    ids = [exercise.id for exercise in exercises.for_lesson(lesson)]
     alternatives = alternatives or {}
     unvaried = unvaried or {}
     parameters = [pytest.param(exercise_id, name, id=f"{exercise_id}-{name}")
@@ -111,6 +119,13 @@ def contract_tests(mutants, alternatives=None, unvaried=None):
             assert fragment in verdict.text(), verdict.text()
         assert hidden_failures(exercise_id, function) > 0, "the public check fails it but every hidden case passes it"
 
+    @pytest.mark.parametrize("exercise_id, hint, implementation", _declared_mistakes(ids))
+    def test_declared_mistake_fails_with_its_hint(exercise_id, hint, implementation):
+        verdict = run_check(exercises.get(exercise_id), implementation)
+        assert verdict.status == FAILED, verdict.text()
+        assert verdict.hint == hint, f"the declared hint was not shown:\n  {hint}\n{verdict.text()}"
+        assert hidden_failures(exercise_id, implementation) > 0, "every hidden case passes this mistake"
+
     @pytest.mark.parametrize("exercise_id, function, fragment", _params(alternatives, "alternative"))
     def test_alternative_passes_public_and_hidden(exercise_id, function, fragment):
         verdict = run_check(exercises.get(exercise_id), function)
@@ -126,5 +141,6 @@ def contract_tests(mutants, alternatives=None, unvaried=None):
 
     return {test.__name__: test for test in (test_reference_passes, test_stub_is_not_attempted,
                                              test_mutant_fails_public_and_hidden,
+                                             test_declared_mistake_fails_with_its_hint,
                                              test_alternative_passes_public_and_hidden,
                                              test_public_check_varies_each_parameter)}

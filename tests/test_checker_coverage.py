@@ -23,7 +23,8 @@ def _all_mutants():
 
 @pytest.mark.parametrize("exercise_id", [e.id for e in exercises.all_exercises()])
 def test_exercise_has_at_least_two_mutants(exercise_id):
-    assert len(_all_mutants().get(exercise_id, [])) >= 2, f"{exercise_id} needs >= 2 wrong implementations in MUTANTS"
+    wrong = len(_all_mutants().get(exercise_id, [])) + len(exercises.get(exercise_id).mistakes)
+    assert wrong >= 2, f"{exercise_id} needs >= 2 wrong implementations (declared mistakes and MUTANTS)"
 
 
 @pytest.mark.parametrize("module", _lesson_test_modules(), ids=lambda module: module.__name__[-2:])

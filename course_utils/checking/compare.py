@@ -7,6 +7,7 @@ import numpy as np
 
 from .failures import CheckFailure
 from .formatting import describe_type, to_numpy
+from .mistakes import declared
 from .tolerance import effective_tolerance
 
 
@@ -54,7 +55,7 @@ def _matching_mistake(got_array, mistakes, rtol, atol):
     overflow would otherwise be confused (an unstable softmax is not "forgot to
     normalise" just because both give inf somewhere).
     """
-    for hint, candidate in (mistakes or {}).items():
+    for hint, candidate in declared(mistakes).items():
         try:
             candidate = np.asarray(to_numpy(candidate), dtype=float)
         except (TypeError, ValueError):
@@ -74,8 +75,9 @@ def expect_close(got, expected, *, case=None, rtol=1e-5, atol=1e-8, hint=None, m
     expected values (see ``tolerance.py``). ``exact_dtype=True`` turns that off,
     for the few exercises that are about precision.
 
-    ``mistakes`` maps a hint to the value a likely mistake would produce; when the
-    learner's answer matches one, that hint is shown instead of the generic one.
+    ``mistakes`` holds the answers of the exercise's declared mistakes on this case
+    (``Mistakes.answers(...)``); when the learner's answer matches one, its hint is
+    shown instead of the generic one.
     """
     expected_array = np.asarray(to_numpy(expected), dtype=float)
     rtol, atol = effective_tolerance(got, expected, rtol, atol, exact_dtype)
@@ -125,7 +127,7 @@ def expect_equal(got, expected, *, case=None, hint=None, mistakes=None, what="yo
     """Pass when ``got == expected`` exactly (ints, strings, containers, int arrays), whatever the container type."""
     if _equal(got, expected):
         return
-    matched = next((mistake_hint for mistake_hint, candidate in (mistakes or {}).items()
+    matched = next((mistake_hint for mistake_hint, candidate in declared(mistakes).items()
                     if _equal(got, candidate)), None)
     raise CheckFailure(f"Unexpected value for {what}.", case=case, expected=expected, got=got,
                        hint=matched or hint)

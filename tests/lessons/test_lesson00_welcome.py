@@ -82,7 +82,7 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("00", MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_normalize_as_an_array_gets_full_marks():

@@ -14,19 +14,6 @@ sigmoid = ref.sigmoid
 step = ref.step_neuron
 
 
-def update_sign_flipped(w, b, x, y, lr=1.0):
-    error = y - step(x, w, b)
-    return np.asarray(w) - lr * error * np.asarray(x), b - lr * error
-
-
-def update_without_bias(w, b, x, y, lr=1.0):
-    return ref.perceptron_update(w, b, x, y, lr)[0], b
-
-
-def update_always(w, b, x, y, lr=1.0):  # uses y instead of the error y - ŷ
-    return np.asarray(w) + lr * y * np.asarray(x), b + lr * y
-
-
 def train_never_stops_early(X, y, lr=1.0, max_epochs=100):
     X = np.asarray(X, dtype=float)
     w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
@@ -50,22 +37,8 @@ def train_one_pass(X, y, lr=1.0, max_epochs=100):
     return w, b, [count]
 
 
-def train_cumulative_count(X, y, lr=1.0, max_epochs=100):
-    w, b, mistakes = ref.train_perceptron(X, y, lr, max_epochs)
-    return w, b, list(np.cumsum(mistakes))
-
-
-def count_gates_with_xnor(max_epochs=100):
-    return 15
-
-
 def count_gates_by_trying_one_epoch(max_epochs=100):
     return ref.count_separable_gates(max_epochs=1)
-
-
-def forward_no_output_sigmoid(x, W1, b1, W2, b2):
-    hidden = sigmoid(np.asarray(W1) @ x + b1)
-    return hidden, np.asarray(W2) @ hidden + b2
 
 
 def forward_transposed(x, W1, b1, W2, b2):
@@ -80,13 +53,10 @@ def forward_without_biases(x, W1, b1, W2, b2):
 
 MUTANTS = {
     "01.step_neuron": [
-        (lambda x, w, b: 1.0 if np.dot(w, x) > 0 else 0.0, "bias"),
-        (lambda x, w, b: 1.0 if np.dot(w, x) + b >= 0 else 0.0, "strictly greater"),
-        lambda x, w, b: float(np.dot(w, x) + b),
+        (lambda x, w, b: 1.0 if np.dot(w, x) - b > 0 else 0.0, "not when w·x > b"),  # the same as w·x > b
+        (lambda x, w, b: float(np.heaviside(np.dot(w, x) + b, 1.0)), "strictly greater"),  # the >= convention
     ],
     "01.sigmoid_neuron": [
-        (lambda x, w, b: float(sigmoid(np.dot(w, x))), "bias"),
-        (lambda x, w, b: float(1 / (1 + np.exp(np.dot(w, x) + b))), "sign"),
         lambda x, w, b: 1.0 if np.dot(w, x) + b > 0 else 0.0,
     ],
     "01.logic_gate_weights": [
@@ -94,50 +64,19 @@ MUTANTS = {
         lambda gate: ([1.0, 1.0], 1.5 if gate == "NAND" else -1.5 if gate == "AND" else -0.5),
         lambda gate: [1.0, 1.0, -1.5],                 # not a pair
     ],
-    "01.perceptron_update": [
-        (update_sign_flipped, "subtracted"),
-        (update_without_bias, "bias learns"),
-        update_always,
-    ],
+    "01.perceptron_update": [],
     "01.train_perceptron": [
         train_never_stops_early,
         train_one_pass,
-        (train_cumulative_count, "cumulatively"),
     ],
     "01.count_separable_gates": [
-        (count_gates_with_xnor, "XNOR"),
         count_gates_by_trying_one_epoch,
-        lambda max_epochs=100: sum(1 for _ in itertools.product([0, 1], repeat=4)),
     ],
     "01.two_layer_forward": [
-        (forward_no_output_sigmoid, "output too"),
         forward_transposed,
-        (forward_without_biases, "bias"),
+        forward_without_biases,
     ],
 }
-
-
-# ---- issue 13: each mistake gets the hint that names it, or none
-
-def step_compares_bias(x, w, b):  # w·x > b: the bias compared with instead of added
-    return 1.0 if np.dot(w, x) > b else 0.0
-
-
-def step_subtracts_bias(x, w, b):
-    return 1.0 if np.dot(w, x) - b > 0 else 0.0
-
-
-def step_sign(x, w, b):
-    return float(np.sign(np.dot(w, x) + b))
-
-
-def step_heaviside_one(x, w, b):  # np.heaviside(z, 1) is the >= convention
-    return float(np.heaviside(np.dot(w, x) + b, 1.0))
-
-
-def update_never_fixes_false_alarms(w, b, x, y, lr=1.0):
-    error = max(y - step(x, w, b), 0)
-    return np.asarray(w, dtype=float) + lr * error * np.asarray(x, dtype=float), b + lr * error
 
 
 def update_tie_fires(w, b, x, y, lr=1.0):  # predicts with >=
@@ -148,14 +87,6 @@ def update_tie_fires(w, b, x, y, lr=1.0):  # predicts with >=
 def update_lr_on_weights_only(w, b, x, y, lr=1.0):
     error = y - step(x, w, b)
     return np.asarray(w, dtype=float) + lr * error * np.asarray(x, dtype=float), b + error
-
-
-def train_ignores_lr(X, y, lr=1.0, max_epochs=100):
-    return ref.train_perceptron(X, y, 1.0, max_epochs)
-
-
-def train_ignores_max_epochs(X, y, lr=1.0, max_epochs=100):
-    return ref.train_perceptron(X, y, lr, 100 if max_epochs < 100 else max_epochs)
 
 
 def train_reversed_order(X, y, lr=1.0, max_epochs=100):
@@ -179,12 +110,6 @@ def train_starts_from_ones(X, y, lr=1.0, max_epochs=100):
 
 def count_gates_hard_coded(max_epochs=100):
     return 14
-
-
-def count_gates_len_convention(max_epochs=100):  # a run that converges in its last allowed epoch is missed
-    X = np.array(list(itertools.product([0, 1], repeat=2)), dtype=float)
-    return sum(len(ref.train_perceptron(X, np.array(t), max_epochs=max_epochs)[2]) < max_epochs
-               for t in itertools.product([0, 1], repeat=4))
 
 
 def count_gates_final_weights(max_epochs=100):
@@ -243,12 +168,6 @@ def forward_loops(x, W1, b1, W2, b2):
     return h, [sig(sum(W2[k][j] * h[j] for j in range(len(h))) + b2[k]) for k in range(len(b2))]
 
 
-MUTANTS["01.step_neuron"] += [
-    (step_compares_bias, "not when w·x > b"),
-    (step_subtracts_bias, "not when w·x > b"),
-    (step_sign, "np.sign"),
-    (step_heaviside_one, "strictly greater"),
-]
 MUTANTS["01.sigmoid_neuron"] += [
     lambda x, w, b: float(np.tanh(np.dot(w, x) + b)),
     lambda x, w, b: float(sigmoid(np.dot(w, x) - b)),
@@ -260,26 +179,21 @@ MUTANTS["01.logic_gate_weights"] += [
     lambda gate: ref.logic_gate_weights({"AND": "OR", "OR": "AND"}.get(gate, gate)),
 ]
 MUTANTS["01.perceptron_update"] += [
-    (update_never_fixes_false_alarms, "a false alarm"),
     update_tie_fires,
     update_lr_on_weights_only,
 ]
 MUTANTS["01.train_perceptron"] += [
-    (train_ignores_lr, "pass lr on"),
-    (train_ignores_max_epochs, "at most max_epochs"),
     train_reversed_order,
     train_starts_from_ones,
 ]
 MUTANTS["01.count_separable_gates"] += [
-    (count_gates_hard_coded, "pass max_epochs on"),
-    (count_gates_len_convention, "even when it is the last one"),
+    count_gates_hard_coded,
     count_gates_non_separable,
 ]
 MUTANTS["01.two_layer_forward"] += [
     lambda x, W1, b1, W2, b2: (np.tanh(W1 @ x + b1), sigmoid(W2 @ np.tanh(W1 @ x + b1) + b2)),
     lambda x, W1, b1, W2, b2: (np.maximum(W1 @ x + b1, 0), sigmoid(W2 @ np.maximum(W1 @ x + b1, 0) + b2)),
     lambda x, W1, b1, W2, b2: (sigmoid(W1 @ x + b1), scipy.special.softmax(W2 @ sigmoid(W1 @ x + b1) + b2)),
-    (lambda x, W1, b1, W2, b2: (sigmoid(W1 @ x + b1), sigmoid(W2 @ x + b2)), "not x"),
 ]
 
 ALTERNATIVES = {
@@ -328,28 +242,7 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
-
-
-def test_step_hints_name_the_mistake_made():
-    """Regression (issue 13): `w·x > b` got "forget to add the bias", np.sign the strictness hint."""
-    exercise = exercises.get("01.step_neuron")
-    compared = run_check(exercise, step_compares_bias).text()
-    assert "forget" not in compared and "not when w·x > b" in compared
-    signed = run_check(exercise, step_sign).text()
-    assert "strictly" not in signed and "np.sign" in signed
-
-
-def test_false_alarm_mistake_is_not_told_a_correct_point_changes_nothing():
-    verdict = run_check(exercises.get("01.perceptron_update"), update_never_fixes_false_alarms)
-    assert verdict.status == FAILED and "correct point" not in verdict.text(), verdict.text()
-    always = run_check(exercises.get("01.perceptron_update"), update_always)
-    assert "a correct point changes nothing" in always.text(), always.text()
-
-
-def test_step_neuron_ties_are_in_the_hidden_cases():
-    """Regression (issue 13): the >= mutant passed every hidden case."""
-    assert hidden_failures("01.step_neuron", MUTANTS["01.step_neuron"][1][0]) > 0
+globals().update(contract_tests("01", MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_count_separable_gates_accepts_either_convention_and_rejects_14():
@@ -362,11 +255,6 @@ def test_count_separable_gates_accepts_either_convention_and_rejects_14():
     assert hidden_failures("01.count_separable_gates", count_gates_hard_coded) > 0
 
 
-def test_train_perceptron_ignoring_lr_fails():
-    verdict = run_check(exercises.get("01.train_perceptron"), train_ignores_lr)
-    assert verdict.status == FAILED and "lr" in verdict.text(), verdict.text()
-
-
 def test_softmax_output_is_not_told_it_used_x():
-    verdict = run_check(exercises.get("01.two_layer_forward"), MUTANTS["01.two_layer_forward"][-2])
+    verdict = run_check(exercises.get("01.two_layer_forward"), MUTANTS["01.two_layer_forward"][-1])
     assert verdict.status == FAILED and "not x" not in verdict.text(), verdict.text()

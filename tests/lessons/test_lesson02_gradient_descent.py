@@ -665,7 +665,7 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("02", MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_every_lesson02_exercise_has_mutants():

@@ -524,7 +524,7 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("03", MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_train_epoch_check_leaves_global_torch_seed_alone():

@@ -396,4 +396,4 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("04", MUTANTS, ALTERNATIVES, UNVARIED))

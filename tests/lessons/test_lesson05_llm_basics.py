@@ -668,7 +668,7 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("05", MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_wrong_types_get_a_sentence():

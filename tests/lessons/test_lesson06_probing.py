@@ -513,4 +513,4 @@ def test_selectivity_accepts_float32_differences():
     verdict = run_check(exercises.get("06.selectivity"), selectivity_float32_list)
     assert verdict.status == PASSED, verdict.text()
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("06", MUTANTS, ALTERNATIVES, UNVARIED))

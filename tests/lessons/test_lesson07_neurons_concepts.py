@@ -414,4 +414,4 @@ def test_stored_reference_cavs_match_the_reference():
 
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("07", MUTANTS, ALTERNATIVES, UNVARIED))

@@ -338,5 +338,5 @@ ALTERNATIVES.update({
     "08.randomization_correlations": [randomization_scipy_list],
 })
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("08", MUTANTS, ALTERNATIVES, UNVARIED))
 

@@ -458,7 +458,7 @@ ALTERNATIVES.update({
     "09.invariance_report": [report_qr_without_sign_fix, report_other_order_and_scale],
 })
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("09", MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_property_profiles_match_the_reference_report():

@@ -505,7 +505,7 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("10", MUTANTS, ALTERNATIVES, UNVARIED))
 
 
 def test_shipped_model_is_not_frozen_and_copies_after_a_gradient_run():

@@ -291,4 +291,4 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("11", MUTANTS, ALTERNATIVES, UNVARIED))

@@ -321,4 +321,4 @@ ALTERNATIVES = {
 }
 UNVARIED = {}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("12", MUTANTS, ALTERNATIVES, UNVARIED))
