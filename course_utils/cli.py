@@ -1,4 +1,4 @@
-"""The ``course`` command: lab, build, execute, progress, train, doctor, grade, check."""
+"""The ``course`` command: lab, build, execute, new, progress, train, doctor, grade, check, export, report."""
 import argparse
 import os
 import sys
@@ -134,6 +134,33 @@ def cmd_grade(args):
     return 0
 
 
+def cmd_export(args):
+    from .grading.exports import ExportError, export_canvas, export_gradescope
+
+    try:
+        if args.target == "canvas":
+            message = export_canvas(args.gradebook, args.out, roster=args.roster)
+        else:
+            lesson = f"{int(args.lesson):02d}" if args.lesson.isdigit() else args.lesson
+            message = export_gradescope(lesson, args.out)
+    except ExportError as error:
+        print(f"nothing exported: {error}")
+        return 2
+    print(message)
+    return 0
+
+
+def cmd_report(args):
+    from .grading.report import ReportError, write_report
+
+    try:
+        print(write_report(args.gradebook, args.out))
+    except ReportError as error:
+        print(f"no report written: {error}")
+        return 2
+    return 0
+
+
 def cmd_check(args):
     import secrets
 
@@ -216,6 +243,23 @@ def parser():
     check.add_argument("notebook", type=Path)
     check.add_argument("--timeout", type=float, default=600, help="seconds for the whole notebook (default 600)")
     check.set_defaults(run=cmd_check)
+
+    export = sub.add_parser("export", help="export grades to Canvas, or a lesson's autograder to Gradescope")
+    targets = export.add_subparsers(dest="target", required=True)
+    canvas = targets.add_parser("canvas", help="a CSV that Canvas's gradebook import accepts")
+    canvas.add_argument("gradebook", type=Path, help="the gradebook CSV written by `course grade`")
+    canvas.add_argument("--out", type=Path, required=True, help="the CSV to write")
+    canvas.add_argument("--roster", type=Path, help="roster CSV giving each student's Canvas id")
+    canvas.set_defaults(run=cmd_export)
+    gradescope = targets.add_parser("gradescope", help="a Gradescope autograder zip for one lesson")
+    gradescope.add_argument("lesson", help="the lesson number, e.g. 01")
+    gradescope.add_argument("--out", type=Path, required=True, help="the zip to write, e.g. autograder.zip")
+    gradescope.set_defaults(run=cmd_export)
+
+    report = sub.add_parser("report", help="one HTML page on a graded class: scores, hardest exercises, timing")
+    report.add_argument("gradebook", type=Path, help="the gradebook CSV written by `course grade`")
+    report.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML page to write")
+    report.set_defaults(run=cmd_report)
 
     doctor = sub.add_parser("doctor", help="check this machine is ready for the course")
     doctor.set_defaults(run=cmd_doctor)
