@@ -11,37 +11,24 @@ from course_utils.checking import PASSED, run_check
 
 MUTANTS = {
     "00.average": [
-        (lambda values: sum(values) // len(values), "//"),
-        (lambda values: sum(values) / (len(values) - 1), "len(values) - 1"),
-        (lambda values: sum(values), "divides the sum"),
+        lambda values: statistics.median(values),
+        lambda values: sum(values[1:]) / (len(values) - 1) if len(values) > 1 else values[0],  # skips the first
+        lambda values: (min(values) + max(values)) / 2,
     ],
     "00.dot": [
-        (lambda u, v: [a * b for a, b in zip(u, v)], "add the products"),
-        (lambda u, v: sum(u) + sum(v), "adding all entries"),
         lambda u, v: sum(a * b for a, b in zip(u[:-1], v[:-1])),
+        lambda u, v: sum(u) * sum(v),
+        lambda u, v: sum(a * b for a, b in zip(u, v)) ** 0.5 if sum(a * b for a, b in zip(u, v)) >= 0 else 0.0,
+        lambda u, v: sum(abs(a * b) for a, b in zip(u, v)),
     ],
     "00.normalize": [
-        (lambda v: [a / sum(v) for a in v], "not by the sum"),
-        (lambda v: [a / sum(x * x for x in v) for a in v], "square root"),
         lambda v: list(np.abs(v) / np.linalg.norm(v)),
-        # audit: more plausible mistakes
         lambda v: [a / max(abs(x) for x in v) for a in v],          # divides by the largest entry
         lambda v: [a / len(v) for a in v],                          # divides by the number of entries
         lambda v: np.asarray(v, dtype=float) / np.linalg.norm(v, 1),  # the L1 norm
         lambda v: [a / math.sqrt(sum(v)) if sum(v) > 0 else a for a in v],  # sqrt of the sum, not of the squares
     ],
 }
-# audit: more plausible mistakes for the two others
-MUTANTS["00.average"] += [
-    lambda values: statistics.median(values),
-    lambda values: sum(values[1:]) / (len(values) - 1) if len(values) > 1 else values[0],  # skips the first
-    lambda values: (min(values) + max(values)) / 2,
-]
-MUTANTS["00.dot"] += [
-    lambda u, v: sum(u) * sum(v),
-    lambda u, v: sum(a * b for a, b in zip(u, v)) ** 0.5 if sum(a * b for a, b in zip(u, v)) >= 0 else 0.0,
-    lambda u, v: sum(abs(a * b) for a, b in zip(u, v)),
-]
 
 
 def normalize_numpy(v):
