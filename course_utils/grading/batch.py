@@ -81,8 +81,9 @@ def _sha256(path):
 
 def _child_env():
     env = dict(os.environ)
+    # PYTHONDONTWRITEBYTECODE: a grading run never writes __pycache__ into the installed course
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0",
-               COURSE_STRICT="0")
+               COURSE_STRICT="0", PYTHONDONTWRITEBYTECODE="1")
     env.pop("COURSE_PROGRESS_FILE", None)
     return env
 
