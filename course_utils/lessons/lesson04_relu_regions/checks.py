@@ -4,14 +4,13 @@ Every answer in this lesson is exact (joint positions, integer region counts, a 
 target function everywhere), so the checkers are strict: exact integers, and function values compared at
 many points, including points far outside any plotted window.
 """
-from math import comb
-
 import numpy as np
 
 from ...checking import CheckFailure, as_array, as_float, expect_close, expect_equal
 from ...checking.tolerance import lowest_precision
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("04", "relu_regions", "ReLU networks are piecewise linear", 75,
@@ -49,10 +48,6 @@ def network_magnitude(xs, layers):
     return ref.deep_net(np.abs(np.asarray(xs, dtype=float))[:, None], absolute)[:, 0]
 
 
-def _as_int64(value):
-    """What a sum computed in numpy int64 becomes: Python's exact integer wrapped into [-2⁶³, 2⁶³)."""
-    return (value + 2 ** 63) % 2 ** 64 - 2 ** 63
-
 def _entries(n):
     return f"{n} entr{'y' if n == 1 else 'ies'}"
 
@@ -69,12 +64,12 @@ def _vector(got, *, case, what, length=None):
     return array
 
 
-def _compare_vectors(got, expected, *, case, what, mistakes=None, hint=None):
+def _compare_vectors(got, expected, *, case, what, mistakes, hint=None):
     """Like expect_close for 1-D results whose length may be wrong; a wrong length can still match a mistake."""
     array = _vector(got, case=case, what=what)
     expected = np.asarray(expected, dtype=float)
     if array.shape != expected.shape:
-        for mistake_hint, candidate in (mistakes or {}).items():
+        for mistake_hint, candidate in mistakes.items():
             candidate = np.asarray(candidate, dtype=float)
             if candidate.shape == array.shape and np.allclose(array, candidate, equal_nan=True):
                 hint = mistake_hint
@@ -113,7 +108,8 @@ def _shallow(answer, *, case, what="your network"):
 
 # ---------------------------------------------------------------------------------------------- exercises
 
-@exercise("04.shallow_net", points=1, reference=ref.shallow_net, title="a shallow ReLU network with scalar input")
+@exercise("04.shallow_net", points=1, reference=ref.shallow_net, title="a shallow ReLU network with scalar input",
+          mistakes=mistakes.SHALLOW_NET)
 def check_shallow_net(shallow_net):
     rng = np.random.default_rng(4)
     cases = [(np.linspace(-3.0, 3.0, 13), rng.normal(size=3).round(2), rng.normal(size=3).round(2),
@@ -126,15 +122,12 @@ def check_shallow_net(shallow_net):
         expected = ref.shallow_net(x, w, b, v, c)
         atol = ATOL + SCALED_ATOL * float(np.max(np.abs(expected)))
         expect_close(shallow_net(x, w, b, v, c), expected, case=case, what="the output f(x)", rtol=RTOL, atol=atol,
-                     mistakes={"did you forget the output bias c?": expected - c,
-                               "did you forget the hidden biases b inside the ReLU?": ref.shallow_net(x, w, 0 * b, v, c),
-                               "apply the ReLU to each hidden unit's w_d·x + b_d; without it the network is a "
-                               "straight line": np.outer(x, w) @ v + b @ v + c,
-                               "the output is a plain weighted sum: no ReLU after v·h + c": np.maximum(expected, 0)},
+                     mistakes=mistakes.SHALLOW_NET.answers(x, w, b, v, c),
                      hint="h_d = relu(w_d·x + b_d) for every unit, then f(x) = c + Σ_d v_d h_d, for each entry of x")
 
 
-@exercise("04.joint_positions", points=1, reference=ref.joint_positions, title="where each hidden unit bends")
+@exercise("04.joint_positions", points=1, reference=ref.joint_positions, title="where each hidden unit bends",
+          mistakes=mistakes.JOINT_POSITIONS)
 def check_joint_positions(joint_positions):
     cases = [([1.0, -2.0, 0.5], [-1.0, 1.0, 1.0]),     # joints 1, 0.5, -2 (unsorted by unit)
              ([2.0, 0.0, -1.0], [-1.0, 3.0, 4.0]),     # a unit with w = 0 never bends
@@ -143,25 +136,15 @@ def check_joint_positions(joint_positions):
     for w, b in cases:
         w, b = np.array(w), np.array(b)
         case = {"w": w, "b": b}
-        expected = ref.joint_positions(w, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            every_unit = np.sort(-b / w)
-        near = expected[np.abs(expected) <= 10]
         with np.errstate(divide="ignore", invalid="ignore"):   # -b/w before filtering w = 0 is fine
             got = joint_positions(w, b)
-        _compare_vectors(got, expected, case=case, what="the joint positions",
-                         mistakes={"unit d switches where w_d·x + b_d = 0, that is at x = -b_d / w_d (mind the sign)":
-                                   np.sort(b[w != 0] / w[w != 0]),
-                                   "return the joints sorted from left to right": -b[w != 0] / w[w != 0],
-                                   "a unit with w_d = 0 is constant and never bends: leave it out": every_unit,
-                                   "every joint counts, even far outside the window you would plot: solve "
-                                   "w_d·x + b_d = 0 instead of searching a grid": near,
-                                   "keep one entry per bending unit, even when two joints coincide": np.unique(expected)},
+        _compare_vectors(got, ref.joint_positions(w, b), case=case, what="the joint positions",
+                         mistakes=mistakes.JOINT_POSITIONS.answers(w, b),
                          hint="for each unit with w_d ≠ 0 the joint is at x = -b_d / w_d; return them sorted")
 
 
 @exercise("04.count_regions_1d", points=1, reference=ref.count_regions_1d,
-          title="how many linear pieces a shallow net has in 1-D")
+          title="how many linear pieces a shallow net has in 1-D", mistakes=mistakes.COUNT_REGIONS_1D)
 def check_count_regions_1d(count_regions_1d):
     cases = [([1.0, -1.0, 2.0, 0.5], [0.0, 1.0, -3.0, 2.0]),   # four distinct joints
              ([1.0, 0.0, -2.0], [-1.0, 5.0, 1.0]),             # a unit with w = 0
@@ -171,47 +154,16 @@ def check_count_regions_1d(count_regions_1d):
     for w, b in cases:
         w, b = np.array(w), np.array(b)
         case = {"w": w, "b": b}
-        joints = ref.joint_positions(w, b)
-        expected = ref.count_regions_1d(w, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             got = count_regions_1d(w, b)
         got = _count(got, case=case, what="the number of regions")
-        mistakes = {"k distinct joints cut the line into k + 1 pieces: did you forget the + 1?": len(np.unique(joints)),
-                    "a unit with w = 0 is constant and adds no joint, so D + 1 is only the maximum":
-                        len(w) + 1 if np.any(w == 0) else None,
-                    "joints at the same position make a single boundary: count distinct joints":
-                        len(joints) + 1}
-        expect_equal(got, expected, case=case, what="the number of regions",
-                     mistakes={h: m for h, m in mistakes.items() if m is not None and m != expected},
+        expect_equal(got, ref.count_regions_1d(w, b), case=case, what="the number of regions",
+                     mistakes=mistakes.COUNT_REGIONS_1D.answers(w, b),
                      hint="count the distinct joints -b_d/w_d of units with w_d ≠ 0, then add 1")
 
 
-def _piecewise_hint(w, b, v, c, knots, values, xs, got, target):
-    """Name the likely mistake in a network that does not equal the piecewise-linear target."""
-    diff = got - target
-    inside = (xs >= knots[0]) & (xs <= knots[-1])
-    if np.ptp(diff) < 1e-7:
-        return "the shape is right but shifted by a constant: choose the output bias c so that f(x_0) = y_0"
-    if np.max(np.abs(diff[inside])) < 1e-7:
-        return ("between the outer knots you are right; beyond them the target keeps the slopes of its first and "
-                "last pieces (a ReLU is flat on one side: the first slope needs units facing both ways)")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        their_joints = -b[w != 0] / w[w != 0]
-    interior = knots[1:-1]
-    if len(interior) and np.all([np.any(np.isclose(their_joints, -k)) for k in interior if k != 0]) \
-            and not np.all([np.any(np.isclose(their_joints, k)) for k in interior]):
-        return "relu(w·x + b) bends at x = -b/w: to bend at knot x_k use b = -w·x_k"
-    slopes = np.diff(values) / np.diff(knots)
-    mids = (knots[:-1] + knots[1:]) / 2
-    their_slopes = (ref.shallow_net(mids + 1e-3, w, b, v, c) - ref.shallow_net(mids - 1e-3, w, b, v, c)) / 2e-3
-    if len(slopes) > 1 and np.allclose(their_slopes, np.cumsum(slopes), atol=1e-5):
-        return ("each unit adds v·w to the slope right of its joint, so set v to the change of slope "
-                "s_k - s_(k-1) at knot x_k, not to the slope s_k")
-    return "start from the first piece's line, then add one unit relu(x - x_k) per interior knot with v = s_k - s_(k-1)"
-
-
 @exercise("04.fit_piecewise_linear", points=3, reference=ref.fit_piecewise_linear,
-          title="build a given piecewise-linear function exactly")
+          title="build a given piecewise-linear function exactly", mistakes=mistakes.FIT_PIECEWISE_LINEAR)
 def check_fit_piecewise_linear(fit_piecewise_linear):
     cases = [([-1.0, 0.0, 1.0], [1.0, 0.0, 1.0]),
              ([0.0, 1.0, 3.0, 4.0], [2.0, 2.0, 0.0, 0.0]),
@@ -235,13 +187,16 @@ def check_fit_piecewise_linear(fit_piecewise_linear):
         allowed = tolerance * (1 + np.abs(target) + magnitude)
         worst = int(np.argmax(np.abs(got - target) - allowed))
         if abs(got[worst] - target[worst]) > allowed[worst]:
+            mistaken = mistakes.FIT_PIECEWISE_LINEAR.answers(knots, values).map(lambda net: ref.shallow_net(xs, *net))
+            hint = next((hint for hint, outputs in mistaken.items() if np.all(np.abs(got - outputs) <= allowed)),
+                        "start from the first piece's line, then add one unit relu(x - x_k) per interior knot with "
+                        "v = s_k - s_(k-1)")
             raise CheckFailure(f"your network differs from the target at x = {xs[worst]:g}.", case=case,
-                               expected=float(target[worst]), got=float(got[worst]),
-                               hint=_piecewise_hint(w, b, v, c, knots, values, xs, got, target))
+                               expected=float(target[worst]), got=float(got[worst]), hint=hint)
 
 
 @exercise("04.max_regions", points=2, reference=ref.max_regions,
-          title="Zaslavsky's bound on the number of linear regions")
+          title="Zaslavsky's bound on the number of linear regions", mistakes=mistakes.MAX_REGIONS)
 def check_max_regions(max_regions):
     # (63, 64): every term C(64, j) fits in int64 but the sum, 2⁶⁴ - 1, does not; (30, 100): terms past 2⁶³
     cases = [(1, 5), (2, 3), (10, 8), (10, 50), (3, 0), (2, 1), (30, 100), (63, 64)]
@@ -255,24 +210,12 @@ def check_max_regions(max_regions):
                                hint="use math.comb, which gives exact Python integers; floats lose digits "
                                     "beyond 2⁵³ and numpy int64 overflows beyond 2⁶³")
         got = _count(got, case=case, what="the maximum number of regions")
-        mistakes = {
-            "D + 1 is the bound for scalar input only; in D_i dimensions sum C(D, j) over j ≤ D_i": d_hidden + 1,
-            "the sum runs over j = 0, 1, ..., D_i: include the last term j = D_i":
-                sum(comb(d_hidden, j) for j in range(d_in)),
-            "2^D counts every on/off pattern, but D hyperplanes in D_i < D dimensions cannot make them all":
-                2 ** d_hidden,
-            "sum C(D, j) over every j from 0 to D_i, not only j = D_i": comb(d_hidden, d_in),
-        }
-        if expected > INT64_MAX:
-            mistakes[f"the bound here is {expected}, past 2⁶³ - 1: a numpy int64 sum (np.sum, np.int64) wraps "
-                     f"around to a wrong, often negative, number; add Python ints (math.comb and the built-in "
-                     f"sum), which are exact"] = _as_int64(expected)
         hint = "Zaslavsky: Σ_{j=0}^{D_i} C(D, j), with math.comb(D, j)"
         if expected > INT64_MAX and abs(got) <= INT64_MAX:
             hint += (f"; the bound here is {expected}, past 2⁶³ - 1, so if you computed in numpy int64 it "
                      f"overflowed: use Python ints, which are exact")
         expect_equal(got, expected, case=case, what="the maximum number of regions",
-                     mistakes={h: m for h, m in mistakes.items() if m != expected}, hint=hint)
+                     mistakes=mistakes.MAX_REGIONS.answers(d_in, d_hidden), hint=hint)
 
 
 def _grid(lo, hi, n):
@@ -293,45 +236,20 @@ def _pattern_cases():
             ("the tent map composed 3 times, 400 points in (0, 1)", tent_x, ref.repeated_tent(3))]
 
 
-def _patterns_mistakes(X, layers):
-    """Region counts that likely mistakes produce on (X, layers)."""
-    def count(P):
-        return len(np.unique(ref.pattern_codes(P)))
-
-    no_bias = [(W, 0 * b) for W, b in layers]
-    h, linear, last = X, [], None
-    for W, b in layers[:-1]:
-        h = h @ W.T + b
-        linear.append(h > 0)
-    h = X
-    for W, b in layers[:-1]:
-        z = h @ W.T + b
-        last = z > 0
-        h = np.maximum(z, 0)
-    with_output = np.concatenate([ref.activation_patterns(X, layers), ref.deep_net(X, layers) > 0], axis=1)
-    return {"count distinct patterns: many points share one pattern, so the answer is far below the number of points":
-                len(X),
-            "did you forget the biases b?": ref.count_activation_patterns(X, no_bias),
-            "apply the ReLU before feeding a layer's output to the next layer": count(np.concatenate(linear, axis=1)),
-            "the pattern is the on/off state of every hidden unit in every layer, not just the last hidden layer":
-                count(last),
-            "the output layer has no ReLU, so its sign is not part of the pattern": count(with_output)}
-
-
 @exercise("04.count_activation_patterns", points=2, reference=ref.count_activation_patterns,
-          title="count linear regions by their activation patterns")
+          title="count linear regions by their activation patterns", mistakes=mistakes.COUNT_ACTIVATION_PATTERNS)
 def check_count_activation_patterns(count_activation_patterns):
     for label, X, layers in _pattern_cases():
         expected = ref.count_activation_patterns(X, layers)
         got = _count(count_activation_patterns(X, layers), case=label, what="the number of patterns")
-        mistakes = {h: m for h, m in _patterns_mistakes(X, layers).items() if m != expected}
-        expect_equal(got, expected, case=label, what="the number of distinct activation patterns", mistakes=mistakes,
+        expect_equal(got, expected, case=label, what="the number of distinct activation patterns",
+                     mistakes=mistakes.COUNT_ACTIVATION_PATTERNS.answers(X, layers),
                      hint="collect (pre-activation > 0) for every hidden unit of every layer, one row per point, "
                           "then count the distinct rows (np.unique(..., axis=0))")
 
 
-def _layers(answer, f, g, *, case):
-    """Validate a composed network's layers [(W1, b1), (W2, b2), (W3, b3)]."""
+def _layers(answer, f, g, mistaken, *, case):
+    """Validate a composed network's layers [(W1, b1), (W2, b2), (W3, b3)]; a wrong shape can match a mistake's."""
     d_f, d_g = len(f[0]), len(g[0])
     if not isinstance(answer, (tuple, list)) or len(answer) != 3 or \
             not all(isinstance(layer, (tuple, list)) and len(layer) == 2 for layer in answer):
@@ -342,8 +260,7 @@ def _layers(answer, f, g, *, case):
     for index, ((W, b), shape) in enumerate(zip(answer, shapes), start=1):
         W = as_array(W, case=case, what=f"`W{index}`")
         if W.shape != shape:
-            hint = ("one row per unit of the layer it feeds, one column per unit it reads: W2 is (D_g, D_f)"
-                    if W.shape == shape[::-1] else None)
+            hint = next((hint for hint, wrong in mistaken.items() if np.shape(wrong[index - 1][0]) == W.shape), None)
             raise CheckFailure(f"`W{index}` should have shape {shape}, but it has shape {W.shape}.", case=case,
                                show_values=False, hint=hint)
         b = as_array(b, case=case, what=f"`b{index}`").reshape(-1)
@@ -355,7 +272,7 @@ def _layers(answer, f, g, *, case):
 
 
 @exercise("04.compose_shallow", points=2, reference=ref.compose_shallow,
-          title="compose two shallow networks into one deep network")
+          title="compose two shallow networks into one deep network", mistakes=mistakes.COMPOSE_SHALLOW)
 def check_compose_shallow(compose_shallow):
     f1 = (np.array([1.0, -2.0, 0.5]), np.array([0.3, 1.0, -1.0]), np.array([1.0, 2.0, -1.0]), 0.7)
     g1 = (np.array([2.0, -1.0]), np.array([-0.5, 1.0]), np.array([1.0, 3.0]), -0.2)
@@ -364,22 +281,12 @@ def check_compose_shallow(compose_shallow):
                         ("g with 2 units, f with 3 units", g1, f1)):
         case = label
         answer = compose_shallow(f, g)
-        layers = _layers(answer, f, g, case=case)
+        mistaken = mistakes.COMPOSE_SHALLOW.answers(f, g)
+        layers = _layers(answer, f, g, mistaken, case=case)
         expected = ref.shallow_net(ref.shallow_net(x, *f), *g)
         got = _in_learner_precision(ref.deep_net(x[:, None], layers)[:, 0], answer)
-        (W1, b1), (W2, b2), (W3, b3) = ref.compose_shallow(f, g)
-        w_g, b_g = np.asarray(g[0]), np.asarray(g[1])
-        candidates = {
-            "f's output bias c_f reaches g's units too: their bias becomes w_g·c_f + b_g":
-                [(W1, b1), (W2, b_g), (W3, b3)],
-            "the output bias of g, c_g, is the bias of the last layer": [(W1, b1), (W2, b2), (W3, 0 * b3)],
-            "c_f is multiplied by g's input weights: the middle bias is w_g·c_f + b_g, not b_g + c_f":
-                [(W1, b1), (W2, b_g + float(f[3])), (W3, b3)],
-            "the middle weights are the outer product of w_g and v_f (each g unit reads f's output)":
-                [(W1, b1), (np.outer(w_g, np.ones(len(f[0]))), b2), (W3, b3)],
-        }
         magnitude = np.maximum(network_magnitude(x, layers), network_magnitude(x, ref.compose_shallow(f, g)))
         expect_close(got, expected, case=case, what="the composed network's output at x = -4, -3.9, ..., 4",
                      rtol=RTOL, atol=ATOL + RTOL * float(np.max(magnitude)),
-                     mistakes={h: ref.deep_net(x[:, None], L)[:, 0] for h, L in candidates.items()},
+                     mistakes=mistaken.map(lambda mistaken_layers: ref.deep_net(x[:, None], mistaken_layers)[:, 0]),
                      hint="g's units compute relu(w_g·f(x) + b_g) with f(x) = v_f·h1 + c_f: expand that product")
