@@ -7,11 +7,11 @@ orthogonal to the CAV, and score sets where a single random run or a one-sided t
 """
 import numpy as np
 import torch
-from scipy import stats
 
 from ...checking import CheckFailure, as_array, as_float, expect_close, expect_equal, expect_true
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("07", "neurons_concepts", "Neurons and concepts", 75,
@@ -30,8 +30,12 @@ def _indices(got, *, case, k):
     return array
 
 
+def _int_list(positions):
+    return [int(i) for i in positions]
+
+
 @exercise("07.top_k_examples", points=1, reference=ref.top_k_examples,
-          title="the positions where a neuron fires most")
+          title="the positions where a neuron fires most", mistakes=mistakes.TOP_K_EXAMPLES)
 def check_top_k_examples(top_k_examples):
     # tie-heavy: 40 positions on a grid of 4 values, with 12 tied values across the cut (a sort that is not
     # stable, such as np.argsort's default, orders them differently), and near-ties that rounding would merge
@@ -48,46 +52,31 @@ def check_top_k_examples(top_k_examples):
         array = as_array(got, case=case, what="the positions")
         if array.ndim == 1 and len(array) != k:
             _indices(got, case=case, k=k)
-        expect_equal([int(i) for i in _indices(got, case=case, k=k)], [int(i) for i in expected], case=case,
+        expect_equal(_int_list(_indices(got, case=case, k=k)), _int_list(expected), case=case,
                      what="the positions",
-                     mistakes={"rank by the signed activation: a large negative value is the neuron being off, "
-                               "not firing": [int(i) for i in np.argsort(-np.abs(activations), kind="stable")[:k]],
-                               "ties must go to the earlier position: np.argsort's default sort is not stable, pass "
-                               "kind='stable'": [int(i) for i in np.argsort(-activations)[:k]],
-                               "rank the exact values: rounding first merges values that differ":
-                                   [int(i) for i in np.argsort(-np.round(activations, 2), kind="stable")[:k]],
-                               "largest first: sort in descending order": [int(i) for i in np.argsort(activations, kind="stable")[:k]],
-                               "return the largest k in descending order (reverse the ascending tail)":
-                                   [int(i) for i in np.argsort(activations, kind="stable")[::-1][:k]]},
+                     mistakes=mistakes.TOP_K_EXAMPLES.answers(activations, k).map(_int_list),
                      hint="np.argsort(-activations, kind='stable')[:k]: largest first, ties to the earlier position")
 
 
 @exercise("07.polysemanticity", points=1, reference=ref.polysemanticity,
-          title="category entropy of a neuron's top examples")
+          title="category entropy of a neuron's top examples", mistakes=mistakes.POLYSEMANTICITY)
 def check_polysemanticity(polysemanticity):
-    cases = [["vowel"] * 8,
+    # uneven frequencies first: there every mistake gives its own answer (with one category, 2^H = 1 = #categories)
+    cases = [["capital", "vowel", "vowel", "vowel", "space", "space", "punctuation", "vowel"],
+             ["vowel"] * 8,
              ["vowel", "space", "vowel", "space"],
-             ["capital", "vowel", "vowel", "vowel", "space", "space", "punctuation", "vowel"],
              ["space", "newline", "capital", "vowel", "consonant", "punctuation", "space", "space", "space"]]
     for categories in cases:
         case = {"categories": categories}
         expected = ref.polysemanticity(categories)
-        _, counts = np.unique(categories, return_counts=True)
-        p = counts / counts.sum()
         got = as_float(polysemanticity(list(categories)), case=case, what="the entropy")
-        mistakes = {"measure entropy in bits: use log2, not the natural log": float(-(p * np.log(p)).sum()),
-                    "weight categories by how often they occur: the entropy of the frequencies, not log2 of "
-                    "the number of distinct categories": float(np.log2(len(counts))),
-                    "this is the entropy, not the number of distinct categories": float(len(counts)),
-                    "H = -Σ p log2 p has a minus sign: entropy is never negative": float((p * np.log2(p)).sum()),
-                    "this is the effective number of categories 2^H; return H itself": float(2 ** expected)}
         expect_close(got, expected, case=case, what="the entropy in bits", rtol=1e-6, atol=1e-9,
-                     mistakes={h: v for h, v in mistakes.items() if abs(v - expected) > 1e-6},
+                     mistakes=mistakes.POLYSEMANTICITY.answers(categories),
                      hint="count each category, p_c = count / total, H = -Σ_c p_c log2 p_c")
 
 
 @exercise("07.ablate_neuron", points=1, reference=ref.ablate_neuron,
-          title="set one neuron to a fixed value at every position")
+          title="set one neuron to a fixed value at every position", mistakes=mistakes.ABLATE_NEURON)
 def check_ablate_neuron(ablate_neuron):
     generator = torch.Generator().manual_seed(7)
     cases = [(torch.randn(2, 6, 4, generator=generator), 2, 0.0),
@@ -101,18 +90,8 @@ def check_ablate_neuron(ablate_neuron):
             raise CheckFailure("your function should return a torch tensor (a forward hook passes its result on "
                                "to the rest of the model).", case=case, got=got, show_values=False,
                                hint="start from activation.clone() and assign to one neuron")
-        whole = torch.full_like(activation, value)
-        wrong_axis = activation.clone()
-        if activation.ndim == 3:
-            wrong_axis[:, neuron] = value
-        without_value = ref.ablate_neuron(activation, neuron, 0.0)
-        mistakes = {"only the chosen neuron changes: you replaced every neuron in the layer": whole,
-                    "neurons are the last axis: index activation[..., neuron], not activation[:, neuron] "
-                    "(that is a position)": wrong_axis,
-                    "set the neuron to `value` (for mean ablation it is the neuron's mean), not always to 0":
-                        without_value}
         expect_close(got.detach(), expected, case=case, what="the ablated activation", rtol=1e-6, atol=1e-7,
-                     mistakes={h: v for h, v in mistakes.items() if not torch.equal(v, expected)},
+                     mistakes=mistakes.ABLATE_NEURON.answers(activation, neuron, value),
                      hint="ablated = activation.clone(); ablated[..., neuron] = value")
 
 
@@ -124,8 +103,8 @@ def _concept_case(seed, shift, scales):
     return concept, random
 
 
-# The reference CAVs of the two cases, stored so that a check fits only the learner's classifier (a
-# logistic-regression fit takes ~0.1 s on a busy laptop); tests/lessons/test_lesson07_neurons_concepts.py recomputes them.
+# The reference CAVs of the cases, stored so that a check fits only the learner's classifier (a logistic-regression
+# fit takes ~0.1 s on a busy laptop); tests/lessons/test_lesson07_neurons_concepts.py recomputes them.
 CAV_CASE_PARAMETERS = [(0, (1.0, 1.0, 0.0, 0.0, 0.0), (0.2, 3.0, 1.0, 1.0, 1.0)),
                        (1, (0.0, -1.5, 0.5, 0.0), (1.0, 0.3, 2.5, 1.0)),
                        # overlapping clouds: another classifier (an SGD-trained hinge loss, as in the tcav package)
@@ -147,8 +126,21 @@ def _cav_cases():
         yield concept, random, expected
 
 
+def _parallel_mistake(got, mistaken):
+    """The hint of the first mistake whose answer lies along ``got`` (a direction: any length, either sign)."""
+    for hint, answer in mistaken.items():
+        answer = np.asarray(answer, dtype=float).reshape(-1)
+        if answer.shape == got.shape and abs(_cosine(got, answer)) > CAV_MIN_COSINE:
+            return hint
+    return None
+
+
+def _cosine(a, b):
+    return float(a @ b) / (np.linalg.norm(a) * np.linalg.norm(b))
+
+
 @exercise("07.concept_activation_vector", points=2, reference=ref.concept_activation_vector,
-          title="a concept activation vector from a linear classifier")
+          title="a concept activation vector from a linear classifier", mistakes=mistakes.CONCEPT_ACTIVATION_VECTOR)
 def check_concept_activation_vector(concept_activation_vector):
     for concept, random, expected in _cav_cases():
         case = {"concept_acts": f"{concept.shape} array", "random_acts": f"{random.shape} array"}
@@ -164,21 +156,19 @@ def check_concept_activation_vector(concept_activation_vector):
         expect_true(cosine > -0.99, "your CAV points away from the concept.", case=case, expected=expected, got=got,
                     hint="label the concept examples 1 and the random ones 0, so that the normal points toward "
                          "the concept")
-        mean_difference = concept.mean(0) - random.mean(0)
-        mean_difference = mean_difference / np.linalg.norm(mean_difference)
-        near_mean = abs(float(got @ mean_difference) / norm) > 0.999
-        expect_true(cosine > CAV_MIN_COSINE, f"your CAV is not the classifier's normal (cosine {cosine:.4f} with it).",
-                    case=case, expected=expected, got=got / norm,
-                    hint="the difference of the means ignores how the data spread; fit "
-                         "LogisticRegression() on concept (1) vs random (0) and take coef_[0]" if near_mean else
-                    "fit sklearn's LogisticRegression(max_iter=1000) (default C=1, not another classifier such "
-                    "as SGDClassifier or an SVM) on the stacked rows with labels 1 / 0 and use coef_[0]")
+        if cosine <= CAV_MIN_COSINE:
+            raise CheckFailure(f"your CAV is not the classifier's normal (cosine {cosine:.4f} with it).", case=case,
+                               expected=expected, got=got / norm,
+                               hint=_parallel_mistake(got, mistakes.CONCEPT_ACTIVATION_VECTOR.answers(concept, random))
+                               or "fit sklearn's LogisticRegression(max_iter=1000) (default C=1, not another "
+                                  "classifier such as SGDClassifier or an SVM) on the stacked rows with labels 1 / 0 "
+                                  "and use coef_[0]")
         expect_true(abs(norm - 1) < 1e-6, f"your CAV has length {norm:.4f}.", case=case,
                     hint="a CAV has unit length: divide the normal by np.linalg.norm")
 
 
-@exercise("07.tcav_score", points=1, reference=ref.tcav_score, title="the TCAV score: a fraction of positive "
-                                                                     "directional derivatives")
+@exercise("07.tcav_score", points=1, reference=ref.tcav_score,
+          title="the TCAV score: a fraction of positive directional derivatives", mistakes=mistakes.TCAV_SCORE)
 def check_tcav_score(tcav_score):
     rng = np.random.default_rng(3)
     cav = np.array([0.5, 0.5, 0.5, 0.5])
@@ -191,22 +181,14 @@ def check_tcav_score(tcav_score):
     for gradients, cav in cases:
         case = {"gradients": gradients, "cav": cav}
         expected = ref.tcav_score(gradients, cav)
-        derivatives = gradients @ cav
         got = as_float(tcav_score(gradients, cav), case=case, what="the TCAV score")
-        mistakes = {"count strictly positive directional derivatives: a gradient orthogonal to the CAV (dot "
-                    "product 0) does not count": float(np.mean(derivatives >= 0)),
-                    "the score counts how many inputs have a positive directional derivative, not how large the "
-                    "derivatives are": float(np.mean(derivatives)),
-                    "count the positive dot products, the inputs the concept pushes toward the class":
-                        float(np.mean(derivatives < 0)),
-                    "return a fraction between 0 and 1, not a count": float(np.sum(derivatives > 0))}
         expect_close(got, expected, case=case, what="the TCAV score", rtol=1e-6, atol=1e-9,
-                     mistakes={h: v for h, v in mistakes.items() if abs(v - expected) > 1e-9},
+                     mistakes=mistakes.TCAV_SCORE.answers(gradients, cav),
                      hint="np.mean(gradients @ cav > 0)")
 
 
 @exercise("07.tcav_significance", points=2, reference=ref.tcav_significance,
-          title="is a concept's TCAV score different from random CAVs?")
+          title="is a concept's TCAV score different from random CAVs?", mistakes=mistakes.TCAV_SIGNIFICANCE)
 def check_tcav_significance(tcav_significance):
     cases = [(np.array([0.81, 0.77, 0.85, 0.79, 0.83, 0.80]), np.array([0.72, 0.50, 0.40, 0.61, 0.45, 0.55, 0.70])),
              (np.array([0.42, 0.38, 0.50, 0.47, 0.41]), np.array([0.55, 0.49, 0.62, 0.51, 0.58, 0.47])),
@@ -217,18 +199,6 @@ def check_tcav_significance(tcav_significance):
         got = as_float(tcav_significance(concept_scores, random_scores), case=case, what="the p-value")
         expect_true(0 <= got <= 1, f"a p-value lies between 0 and 1, but you returned {got:.4g}.", case=case,
                     hint="return ttest_ind(...).pvalue, not the t statistic")
-        mistakes = {
-            "compare with the whole set of random scores, not with one random run (one run is noise)":
-                float(stats.ttest_1samp(concept_scores, random_scores[0]).pvalue),
-            "compare with the random CAVs' scores, not with the ideal 0.5 (random CAVs do not score exactly 0.5)":
-                float(stats.ttest_1samp(concept_scores, 0.5).pvalue),
-            "the test is two-sided: a concept can matter by pushing the class down as well as up":
-                float(stats.ttest_ind(concept_scores, random_scores, alternative="greater").pvalue),
-            "the test is two-sided: a concept can matter by pushing the class up as well as down":
-                float(stats.ttest_ind(concept_scores, random_scores, alternative="less").pvalue),
-            "use Student's t-test (scipy.stats.ttest_ind with its defaults), not Welch's":
-                float(stats.ttest_ind(concept_scores, random_scores, equal_var=False).pvalue),
-        }
         expect_close(got, expected, case=case, what="the p-value", rtol=1e-6, atol=1e-12,
-                     mistakes={h: v for h, v in mistakes.items() if abs(v - expected) > 1e-6 * max(expected, 1e-9)},
+                     mistakes=mistakes.TCAV_SIGNIFICANCE.answers(concept_scores, random_scores),
                      hint="scipy.stats.ttest_ind(concept_scores, random_scores).pvalue")
