@@ -7,6 +7,7 @@ from zeros is one deterministic trajectory. The checkers use that to be strict.
 import functools
 import types
 import warnings
+from operator import itemgetter
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from ...checking import CheckFailure, as_array, as_float, expect_close, expect_t
 from ...checking.formatting import to_numpy
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("02", "gradient_descent", "Gradient descent", 75,
@@ -47,7 +49,8 @@ def _pair(answer, case, description):
 
 # ---------------------------------------------------------------- losses
 
-@exercise("02.mse_loss", points=1, reference=ref.mse_loss, title="mean squared error and its gradient")
+@exercise("02.mse_loss", points=1, reference=ref.mse_loss, title="mean squared error and its gradient",
+          mistakes=mistakes.MSE_LOSS)
 @_quiet
 def check_mse_loss(mse_loss):
     rng = np.random.default_rng(2)
@@ -55,27 +58,16 @@ def check_mse_loss(mse_loss):
         y_pred, y = rng.normal(size=shape).round(2), rng.normal(size=shape).round(2)
         case = {"y_pred": y_pred, "y": y}
         loss, grad = _pair(mse_loss(y_pred, y), case, "(loss, gradient)")
-        r = y_pred - y
         want_loss, want_grad = ref.mse_loss(y_pred, y)
+        mistaken = mistakes.MSE_LOSS.answers(y_pred, y)
         expect_close(as_float(loss, case=case, what="the loss"), want_loss, case=case, what="the loss",
-                     mistakes={"the loss is the mean of the squared errors, not their sum": np.sum(r ** 2),
-                               "this is the mean squared error, without a square root": np.sqrt(np.mean(r ** 2)),
-                               "the course's MSE has no factor ½: mean((ŷ − y)²)": 0.5 * np.mean(r ** 2)},
-                     hint="loss = mean((y_pred − y)²) over every entry")
-        expect_close(grad, want_grad, case=case, what="the gradient",
-                     mistakes={"did you forget the 1/n that comes from the mean?": 2 * r,
-                               "d/dŷ (ŷ − y)² = 2(ŷ − y): did you forget the factor 2?": r / r.size,
-                               "sign error: the gradient with respect to y_pred is +2(ŷ − y)/n": -2 * r / r.size,
-                               "n is the number of entries (y_pred.size), not len(y_pred)": 2 * r / len(r)},
+                     mistakes=mistaken.map(itemgetter(0)), hint="loss = mean((y_pred − y)²) over every entry")
+        expect_close(grad, want_grad, case=case, what="the gradient", mistakes=mistaken.map(itemgetter(1)),
                      hint="the gradient of mean((ŷ − y)²) with respect to ŷ is 2(ŷ − y)/n, shaped like y_pred")
 
 
-def _naive_sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 @exercise("02.binary_cross_entropy", points=2, reference=ref.binary_cross_entropy,
-          title="binary cross-entropy from logits, stable, with its gradient")
+          title="binary cross-entropy from logits, stable, with its gradient", mistakes=mistakes.BINARY_CROSS_ENTROPY)
 @_quiet
 def check_binary_cross_entropy(binary_cross_entropy):
     cases = [([0.5, -1.2, 2.0, 0.0], [1, 0, 0, 1]),
@@ -86,24 +78,19 @@ def check_binary_cross_entropy(binary_cross_entropy):
         case = {"z": z, "y": y}
         loss, grad = _pair(binary_cross_entropy(z, y), case, "(loss, gradient)")
         want_loss, want_grad = ref.binary_cross_entropy(z, y)
-        p = _naive_sigmoid(z)
+        mistaken = mistakes.BINARY_CROSS_ENTROPY.answers(z, y)
         large = np.abs(z).max() > 30
         expect_close(as_float(loss, case=case, what="the loss"), want_loss, case=case, what="the loss", rtol=1e-6,
-                     mistakes={"the loss is the mean over examples, not the sum":
-                               np.sum(ref.binary_cross_entropy(z, y)[0] * len(z)),
-                               "cross-entropy is −y·log p − (1 − y)·log(1 − p); check the signs":
-                               np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))},
+                     mistakes=mistaken.map(itemgetter(0)),
                      hint=BCE_STABLE_HINT if large else "loss = mean(−y·log σ(z) − (1 − y)·log(1 − σ(z)))")
         expect_close(grad, want_grad, case=case, what="the gradient", rtol=1e-6,
-                     mistakes={"did you forget the 1/n that comes from the mean?": ref.sigmoid(z) - y,
-                               "sign error: the gradient with respect to z is (σ(z) − y)/n": (y - ref.sigmoid(z)) / len(z),
-                               "the σ'(z) factor cancels: the gradient is simply (σ(z) − y)/n":
-                               (ref.sigmoid(z) - y) * ref.sigmoid(z) * (1 - ref.sigmoid(z)) / len(z)},
+                     mistakes=mistaken.map(itemgetter(1)),
                      hint="the gradient with respect to the logits is (σ(z) − y)/n")
 
 
 @exercise("02.softmax_cross_entropy", points=2, reference=ref.softmax_cross_entropy,
-          title="multi-class cross-entropy with log-sum-exp, and its gradient")
+          title="multi-class cross-entropy with log-sum-exp, and its gradient",
+          mistakes=mistakes.SOFTMAX_CROSS_ENTROPY)
 @_quiet
 def check_softmax_cross_entropy(softmax_cross_entropy):
     rng = np.random.default_rng(3)
@@ -113,53 +100,23 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
              (np.array([[1000.0, 0.0, -1000.0]]), np.array([2]))]  # the label's probability underflows to 0
     for logits, labels in cases:
         case = {"logits": logits, "labels": labels}
-        n = len(labels)
         loss, grad = _pair(softmax_cross_entropy(logits, labels), case, "(loss, gradient)")
         want_loss, want_grad = ref.softmax_cross_entropy(logits, labels)
-        onehot = np.eye(logits.shape[1])[labels]
-        p = np.exp(ref.log_softmax(logits))
-        p_columns = np.exp(ref.log_softmax(logits.T)).T
+        mistaken = mistakes.SOFTMAX_CROSS_ENTROPY.answers(logits, labels)
         large = np.abs(logits).max() > 30
         expect_close(as_float(loss, case=case, what="the loss"), want_loss, case=case, what="the loss", rtol=1e-6,
-                     mistakes={"the loss is the mean over examples, not the sum": want_loss * n,
-                               "softmax normalises each row (over classes, axis=-1), not each column":
-                               -np.mean(np.log(p_columns[np.arange(n), labels]))},
+                     mistakes=mistaken.map(itemgetter(0)),
                      hint=SOFTMAX_STABLE_HINT if large else "loss = mean over rows of logsumexp(row) − row[label]")
         expect_close(grad, want_grad, case=case, what="the gradient", rtol=1e-6,
-                     mistakes={"did you forget the 1/n that comes from the mean?": p - onehot,
-                               "sign error: the gradient is (softmax − onehot)/n": (onehot - p) / n,
-                               "subtract the one-hot labels: the gradient is (softmax − onehot)/n": p / n,
-                               "softmax normalises each row (over classes, axis=-1), not each column":
-                               (p_columns - onehot) / n},
+                     mistakes=mistaken.map(itemgetter(1)),
                      hint=SOFTMAX_STABLE_HINT if large else
                      "the gradient with respect to the logits is (softmax(logits) − onehot(labels))/n")
 
 
 # ---------------------------------------------------------------- gradient checking
 
-def _one_sided(f, x, eps):
-    x = np.array(x, dtype=float)
-    grad, f0 = np.zeros_like(x), f(x)
-    for index in np.ndindex(x.shape):
-        shifted = x.copy()
-        shifted[index] += eps
-        grad[index] = (f(shifted) - f0) / eps
-    return grad
-
-
-def _never_restored(f, x, eps):
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        x[index] += eps
-        f_plus = f(x)
-        x[index] -= 2 * eps
-        grad[index] = (f_plus - f(x)) / (2 * eps)
-    return grad
-
-
 @exercise("02.numerical_gradient", points=2, reference=ref.numerical_gradient,
-          title="a central-difference gradient")
+          title="a central-difference gradient", mistakes=mistakes.NUMERICAL_GRADIENT)
 @_quiet
 def check_numerical_gradient(numerical_gradient):
     A = np.array([[2.0, 1.0, 0.0], [-1.0, 3.0, 0.5], [0.5, 0.0, 1.0]])
@@ -188,13 +145,7 @@ def check_numerical_gradient(numerical_gradient):
             raise CheckFailure(f"the gradient should have the shape of x, {x.shape}, but it is flat.", case=case,
                                show_values=False, hint="loop over np.ndindex(x.shape), or reshape at the end")
         expect_close(got, exact(x), case=case, what="the numerical gradient", rtol=1e-6, atol=1e-7,
-                     mistakes={"use central differences (f(x + ε) − f(x − ε)) / 2ε; one-sided ones are off by O(ε)":
-                               _one_sided(f, x, eps),
-                               "the central difference divides by 2ε, not ε": 2 * ref.numerical_gradient(f, x, eps),
-                               "put x[i] back after each perturbation, or later entries are computed at a moved point":
-                               _never_restored(f, x, eps),
-                               "use the eps you are given, not a fixed step":
-                               ref.numerical_gradient(f, x) if eps != 1e-5 else np.full(x.shape, np.inf)},
+                     mistakes=mistakes.NUMERICAL_GRADIENT.answers(f, x, eps=eps),
                      hint="for each entry i: (f(x + ε·e_i) − f(x − ε·e_i)) / (2ε), changing only entry i")
 
 
@@ -207,7 +158,8 @@ def to_plain(value):
 
 # ---------------------------------------------------------------- gradient descent
 
-@exercise("02.gradient_descent", points=2, reference=ref.gradient_descent, title="plain gradient descent")
+@exercise("02.gradient_descent", points=2, reference=ref.gradient_descent, title="plain gradient descent",
+          mistakes=mistakes.GRADIENT_DESCENT)
 @_quiet
 def check_gradient_descent(gradient_descent):
     A2 = np.array([[3.0, 1.0], [1.0, 2.0]])
@@ -221,11 +173,8 @@ def check_gradient_descent(gradient_descent):
         _path(path, x0, n_steps, case)
         step_matrix = np.eye(len(x0)) - lr * A
         exact = np.array([np.linalg.matrix_power(step_matrix, k) @ x0 for k in range(n_steps + 1)])
-        stuck = np.array([x0 - k * lr * (A @ x0) for k in range(n_steps + 1)])
-        ascent = np.array([np.linalg.matrix_power(np.eye(len(x0)) + lr * A, k) @ x0 for k in range(n_steps + 1)])
         expect_close(path, exact, case=case, what="the iterates", rtol=1e-6, atol=1e-9,
-                     mistakes={"gradient descent steps against the gradient: x ← x − lr·grad(x)": ascent,
-                               "evaluate the gradient at the current point in every step, not at x0": stuck},
+                     mistakes=mistakes.GRADIENT_DESCENT.answers(lambda x, A=A: A @ x, x0, lr, n_steps),
                      hint="on a quadratic the iterates are exactly x_k = (I − lr·A)^k x0")
     x0 = np.array([1.0, -0.5])
     case = {"f": "f(x) = Σ x⁴/4 (gradient x³)", "x0": x0, "lr": 0.1, "n_steps": 10}
@@ -248,7 +197,7 @@ def _path(answer, x0, n_steps, case):
 
 
 @exercise("02.largest_stable_lr", points=1, reference=ref.largest_stable_lr,
-          title="the largest learning rate that converges on a quadratic")
+          title="the largest learning rate that converges on a quadratic", mistakes=mistakes.LARGEST_STABLE_LR)
 @_quiet
 def check_largest_stable_lr(largest_stable_lr):
     rng = np.random.default_rng(4)
@@ -257,19 +206,17 @@ def check_largest_stable_lr(largest_stable_lr):
              M @ M.T + np.eye(3), np.array([[2.0, 1.9], [1.9, 2.0]])]
     for A in cases:
         case = {"A": A}
-        eigenvalues = np.linalg.eigvalsh(A)
         expect_close(as_float(largest_stable_lr(A.copy()), case=case, what="the learning rate"),
                      ref.largest_stable_lr(A), case=case, what="the learning rate", rtol=1e-6,
-                     mistakes={"GD still converges up to 2/λ_max, not just 1/λ_max": 1 / eigenvalues.max(),
-                               "the steepest direction sets the limit: use the largest eigenvalue": 2 / eigenvalues.min(),
-                               "curvatures are the eigenvalues of A, not its diagonal entries": 2 / np.diag(A).max(),
-                               "use the largest eigenvalue, not the trace (the sum of all of them)": 2 / np.trace(A)},
-                     hint="along each eigenvector GD multiplies the error by (1 − lr·λ); all of them need |1 − lr·λ| < 1")
+                     mistakes=mistakes.LARGEST_STABLE_LR.answers(A),
+                     hint="along each eigenvector GD multiplies the error by (1 − lr·λ); "
+                          "all of them need |1 − lr·λ| < 1")
 
 
 # ---------------------------------------------------------------- SGD and momentum
 
-@exercise("02.minibatch_indices", points=1, reference=ref.minibatch_indices, title="shuffled mini-batches for one epoch")
+@exercise("02.minibatch_indices", points=1, reference=ref.minibatch_indices,
+          title="shuffled mini-batches for one epoch")
 @_quiet
 def check_minibatch_indices(minibatch_indices):
     for n, batch_size, seed in [(10, 3, 0), (20, 5, 1), (4, 8, 2), (7, 7, 3)]:
@@ -321,7 +268,8 @@ def _batches(answer, case):
     return batches
 
 
-@exercise("02.momentum_step", points=2, reference=ref.momentum_step, title="one step of SGD with momentum")
+@exercise("02.momentum_step", points=2, reference=ref.momentum_step, title="one step of SGD with momentum",
+          mistakes=mistakes.MOMENTUM_STEP)
 @_quiet
 def check_momentum_step(momentum_step):
     w, v, g = np.array([1.0, -2.0]), np.array([0.5, 0.1]), np.array([0.2, -0.4])
@@ -330,17 +278,9 @@ def check_momentum_step(momentum_step):
         case = {"w": w, "v": v, "grad": g, "lr": lr, "beta": beta}
         new_w, new_v = _pair(momentum_step(w.copy(), v.copy(), g.copy(), lr, beta), case, "(new_w, new_v)")
         want_w, want_v = ref.momentum_step(w, v, g, lr, beta)
-        expect_close(new_v, want_v, case=case, what="the new velocity",
-                     mistakes={"the velocity remembers past gradients: v ← β·v + grad": g,
-                               "PyTorch's convention has no (1 − β): v ← β·v + grad": beta * v + (1 - beta) * g,
-                               "in this convention the velocity is β·v + grad; lr enters only the weight update":
-                               beta * v + lr * g,
-                               "in this convention the velocity is β·v + grad (no lr, no minus sign); lr enters "
-                               "only the weight update": beta * v - lr * g})
-        expect_close(new_w, want_w, case=case, what="the new weights",
-                     mistakes={"step with the new velocity: w ← w − lr·(β·v + grad)": w - lr * v,
-                               "move against the velocity: w ← w − lr·v": w + lr * want_v,
-                               "the velocity remembers past gradients: v ← β·v + grad": w - lr * g})
+        mistaken = mistakes.MOMENTUM_STEP.answers(w, v, g, lr, beta)
+        expect_close(new_v, want_v, case=case, what="the new velocity", mistakes=mistaken.map(itemgetter(1)))
+        expect_close(new_w, want_w, case=case, what="the new weights", mistakes=mistaken.map(itemgetter(0)))
     A = np.diag([1.0, 10.0])
     w_ref = w_got = np.array([1.0, 1.0])
     v_ref = v_got = np.zeros(2)
@@ -372,16 +312,8 @@ def _weights(w, d, case):
     return as_array(w, shape=(d,), case=case, what="the weights w")
 
 
-def _linear_variant(X, y, lr, n_steps, factor=2.0, use_bias=True):
-    w, b = np.zeros(X.shape[1]), 0.0
-    for _ in range(n_steps):
-        d = factor * (X @ w + b - y) / len(y)
-        w, b = w - lr * X.T @ d, (b - lr * d.sum()) if use_bias else 0.0
-    return w, b
-
-
 @exercise("02.linear_regression_gd", points=2, reference=ref.linear_regression_gd,
-          title="linear regression trained by gradient descent")
+          title="linear regression trained by gradient descent", mistakes=mistakes.LINEAR_REGRESSION_GD)
 @_quiet
 def check_linear_regression_gd(linear_regression_gd):
     X, y = _regression_data(5)
@@ -396,16 +328,11 @@ def check_linear_regression_gd(linear_regression_gd):
         as_float(b, case=case, what="b")
         if n_steps < 100:
             want_w, want_b = ref.linear_regression_gd(X, y, lr, n_steps)
-            no_two, _ = _linear_variant(X, y, lr, n_steps, factor=1.0)
-            no_bias, _ = _linear_variant(X, y, lr, n_steps, use_bias=False)
             expect_close(w, want_w, case=case, what=f"w after {n_steps} steps", rtol=1e-6,
-                         mistakes={"the gradient of (ŷ − y)² carries a factor 2: 2(ŷ − y)/n": no_two,
-                                   "the bias is part of the model: predict ŷ = Xw + b, and update it too, "
-                                   "b ← b − lr·Σ 2(ŷ − y)/n": no_bias},
+                         mistakes=mistakes.LINEAR_REGRESSION_GD.answers(X, y, lr, n_steps).map(itemgetter(0)),
                          hint=("start from w = 0, b = 0 and take n_steps full-batch steps on mean((Xw + b − y)²); "
                                "if the numbers blow up, check the 1/n in the gradient"))
-            expect_close(b, want_b, case=case, what=f"b after {n_steps} steps", rtol=1e-6,
-                         mistakes={"the bias learns too: b ← b − lr·Σ 2(ŷ − y)/n": 0.0})
+            expect_close(b, want_b, case=case, what=f"b after {n_steps} steps", rtol=1e-6)
         else:
             design = np.hstack([X, np.ones((len(X), 1))])
             exact = np.linalg.lstsq(design, y, rcond=None)[0]
@@ -414,16 +341,8 @@ def check_linear_regression_gd(linear_regression_gd):
                          hint="after many steps GD should agree with the normal equations' solution")
 
 
-def _logistic_variant(X, y, lr, n_steps, sign=1.0, use_bias=True, mean=True):
-    w, b = np.zeros(X.shape[1]), 0.0
-    for _ in range(n_steps):
-        d = sign * (ref.sigmoid(X @ w + b) - y) / (len(y) if mean else 1)
-        w, b = w - lr * X.T @ d, (b - lr * d.sum()) if use_bias else 0.0
-    return w, b
-
-
 @exercise("02.logistic_regression_gd", points=2, reference=ref.logistic_regression_gd,
-          title="logistic regression trained by gradient descent")
+          title="logistic regression trained by gradient descent", mistakes=mistakes.LOGISTIC_REGRESSION_GD)
 @_quiet
 def check_logistic_regression_gd(logistic_regression_gd):
     rng = np.random.default_rng(6)
@@ -441,17 +360,10 @@ def check_logistic_regression_gd(logistic_regression_gd):
         as_float(b, case=case, what="b")
         want_w, want_b = ref.logistic_regression_gd(X_, y_, lr, n_steps)
         expect_close(w, want_w, case=case, what=f"w after {n_steps} steps", rtol=1e-6,
-                     mistakes={"step against the gradient: w ← w − lr·Xᵀ(σ(Xw + b) − y)/n":
-                               _logistic_variant(X_, y_, lr, n_steps, sign=-1.0)[0],
-                               "the bias is part of the model: predict σ(Xw + b), and update it too, "
-                               "b ← b − lr·Σ(σ(Xw + b) − y)/n":
-                               _logistic_variant(X_, y_, lr, n_steps, use_bias=False)[0],
-                               "did you forget the 1/n that comes from the mean?":
-                               _logistic_variant(X_, y_, lr, n_steps, mean=False)[0]},
+                     mistakes=mistakes.LOGISTIC_REGRESSION_GD.answers(X_, y_, lr, n_steps).map(itemgetter(0)),
                      hint=("start from zeros; each step uses the gradient of the mean binary cross-entropy, "
                            "Xᵀ(σ(Xw + b) − y)/n"))
-        expect_close(b, want_b, case=case, what=f"b after {n_steps} steps", rtol=1e-6,
-                     mistakes={"the bias learns too: b ← b − lr·Σ(σ(Xw + b) − y)/n": 0.0})
+        expect_close(b, want_b, case=case, what=f"b after {n_steps} steps", rtol=1e-6)
     case = dict(clouds, lr=0.5, n_steps=3000)
     w, b = _pair(logistic_regression_gd(X.copy(), y.copy(), 0.5, 3000), case, "(w, b)")
     w, b = _weights(w, 2, case), as_float(b, case=case, what="b")
