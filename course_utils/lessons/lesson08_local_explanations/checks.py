@@ -9,10 +9,11 @@ The likely mistakes are computed and named.
 import numpy as np
 import torch
 
-from ...checking import CheckFailure, as_array, expect_close, expect_true
+from ...checking import as_array, expect_close, expect_true
 from ...exercises import exercise
 from .. import LessonInfo
 from ...models.mlp import MLP
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("08", "local_explanations", "Local explanations", 90,
@@ -44,19 +45,6 @@ def _vector(d, seed, low=-1.0, high=1.0):
     return torch.tensor(rng.uniform(low, high, size=d).round(2), dtype=torch.float32)
 
 
-def _gradient(model, x, target, of="logit"):
-    x = x.detach().clone().reshape(1, -1).requires_grad_(True)
-    out = model(x)
-    if of == "probability":
-        value = torch.softmax(out, dim=1)[0, target]
-    elif of == "sum":
-        value = out.sum()
-    else:
-        value = out[0, target]
-    (grad,) = torch.autograd.grad(value, x)
-    return grad[0].detach()
-
-
 def _attribution(got, x, case, what="the attributions"):
     """The learner's answer as an array shaped like x, or a sentence about its shape."""
     if isinstance(got, torch.Tensor) and got.requires_grad:
@@ -83,36 +71,26 @@ def _gradient_cases():
             ("a linear layer 5→3", _linear(5, 3, 3), _vector(5, 3), 1)]
 
 
-@exercise("08.saliency", points=1, reference=ref.saliency, title="a saliency map, |∂f/∂x|")
+@exercise("08.saliency", points=1, reference=ref.saliency, title="a saliency map, |∂f/∂x|",
+          mistakes=mistakes.SALIENCY)
 def check_saliency(saliency):
     for name, model, x, target in _gradient_cases():
         case = _describe(name, x, target)
         got = _attribution(saliency(model, x, target), x, case, "the saliency map")
-        grad = _gradient(model, x, target)
-        expect_close(got, grad.abs(), case=case, what="the saliency map", rtol=RTOL, atol=ATOL,
-                     mistakes={"saliency is the absolute value |∂f/∂x|: did you forget .abs()?": grad,
-                               "explain the target's logit f(x) = model(x)[target], not its softmax probability":
-                               _gradient(model, x, target, "probability").abs(),
-                               "differentiate only the target class's logit, not the sum of all logits":
-                               _gradient(model, x, target, "sum").abs()},
+        expect_close(got, ref.saliency(model, x, target), case=case, what="the saliency map", rtol=RTOL, atol=ATOL,
+                     mistakes=mistakes.SALIENCY.answers(model, x, target),
                      hint="compute f = model(x.reshape(1, -1))[0, target], then torch.autograd.grad(f, x), "
                           "with x.requires_grad_(True), and take the absolute value")
 
 
 @exercise("08.gradient_times_input", points=1, reference=ref.gradient_times_input,
-          title="gradient × input")
+          title="gradient × input", mistakes=mistakes.GRADIENT_TIMES_INPUT)
 def check_gradient_times_input(gradient_times_input):
     for name, model, x, target in _gradient_cases():
         case = _describe(name, x, target)
         got = _attribution(gradient_times_input(model, x, target), x, case)
-        grad = _gradient(model, x, target)
-        expect_close(got, x * grad, case=case, rtol=RTOL, atol=ATOL,
-                     mistakes={"multiply the gradient by the input, elementwise: x * ∂f/∂x": grad,
-                               "keep the sign: gradient × input is x * ∂f/∂x, not its absolute value":
-                               (x * grad).abs(),
-                               "use the signed gradient, not the saliency |∂f/∂x|": x * grad.abs(),
-                               "differentiate only the target class's logit, not the sum of all logits":
-                               x * _gradient(model, x, target, "sum")},
+        expect_close(got, ref.gradient_times_input(model, x, target), case=case, rtol=RTOL, atol=ATOL,
+                     mistakes=mistakes.GRADIENT_TIMES_INPUT.answers(model, x, target),
                      hint="gradient × input = x * ∂f/∂x, with f the target logit")
     model, x, target = _linear(5, 3, 4, bias=False), _vector(5, 4), 2
     got = _attribution(gradient_times_input(model, x, target), x, _describe("a linear layer without bias", x, target))
@@ -125,16 +103,6 @@ def check_gradient_times_input(gradient_times_input):
 
 # ---------------------------------------------------------------- integrated gradients
 
-def _path_average(model, x, baseline, target, alphas, weights=None):
-    alphas = torch.as_tensor(np.asarray(alphas, dtype=np.float32))
-    points = baseline + alphas[:, None] * (x - baseline)
-    points.requires_grad_(True)
-    (grads,) = torch.autograd.grad(model(points)[:, target].sum(), points)
-    if weights is None:
-        return grads.mean(dim=0)
-    return (torch.as_tensor(np.asarray(weights, dtype=np.float32))[:, None] * grads).sum(dim=0)
-
-
 def _ig_cases():
     return [("a tanh MLP 6→5→3", _model([6, 5, 3], "tanh", 5), _vector(6, 5), torch.zeros(6), 1, 4),
             ("a tanh MLP 6→5→3", _model([6, 5, 3], "tanh", 6), _vector(6, 6), _vector(6, 7, -0.5, 0.5), 0, 3),
@@ -142,34 +110,15 @@ def _ig_cases():
             ("a tanh MLP 6→5→3", _model([6, 5, 3], "tanh", 8), _vector(6, 10), _vector(6, 11), 2, 16)]
 
 
-ENDPOINT_HINT = ("use the midpoint rule α_k = (k + ½)/steps for k = 0 … steps − 1: exactly `steps` points, "
-                 "neither endpoint counted (linspace(0, 1, …) puts points on the ends)")
-FACTOR_HINT = "multiply the averaged gradient by (x − baseline), elementwise"
-
-
 @exercise("08.integrated_gradients", points=2, reference=ref.integrated_gradients,
-          title="integrated gradients by the midpoint Riemann rule")
+          title="integrated gradients by the midpoint Riemann rule", mistakes=mistakes.INTEGRATED_GRADIENTS)
 def check_integrated_gradients(integrated_gradients):
     for name, model, x, baseline, target, steps in _ig_cases():
         case = _describe(name, x, target, baseline=_plain(baseline), steps=steps)
         got = _attribution(integrated_gradients(model, x, baseline, target, steps), x, case)
         expected = ref.integrated_gradients(model, x, baseline, target, steps)
-        midpoints = (np.arange(steps) + 0.5) / steps
-        mean_grad = _path_average(model, x, baseline, target, midpoints)
-        diff = x - baseline
         expect_close(got, expected, case=case, rtol=RTOL, atol=ATOL,
-                     mistakes={FACTOR_HINT: mean_grad,
-                               "multiply by (x − baseline), not by x: the baseline matters": x * mean_grad,
-                               ENDPOINT_HINT + " (here: both endpoints)":
-                               diff * _path_average(model, x, baseline, target, np.linspace(0, 1, steps)),
-                               ENDPOINT_HINT + " (here: steps + 1 points, an endpoint counted twice)":
-                               diff * _path_average(model, x, baseline, target, np.linspace(0, 1, steps + 1)),
-                               "that is the left Riemann rule α = k/steps; " + ENDPOINT_HINT:
-                               diff * _path_average(model, x, baseline, target, np.arange(steps) / steps),
-                               "that is the right Riemann rule α = (k + 1)/steps; " + ENDPOINT_HINT:
-                               diff * _path_average(model, x, baseline, target, np.arange(1, steps + 1) / steps),
-                               "average the gradients over the path (divide their sum by steps)":
-                               diff * mean_grad * steps},
+                     mistakes=mistakes.INTEGRATED_GRADIENTS.answers(model, x, baseline, target, steps),
                      hint="IG = (x − baseline) * mean over k of ∇f(baseline + α_k (x − baseline)), "
                           "α_k = (k + ½)/steps")
     # a linear model: the gradient is constant, so IG is exact for any number of steps
@@ -181,22 +130,14 @@ def check_integrated_gradients(integrated_gradients):
 
 
 @exercise("08.integrated_gradients_gauss", points=2, reference=ref.integrated_gradients_gauss,
-          title="integrated gradients by Gauss–Legendre quadrature")
+          title="integrated gradients by Gauss–Legendre quadrature", mistakes=mistakes.INTEGRATED_GRADIENTS_GAUSS)
 def check_integrated_gradients_gauss(integrated_gradients_gauss):
     for name, model, x, baseline, target, nodes in _ig_cases():
         case = _describe(name, x, target, baseline=_plain(baseline), nodes=nodes)
         got = _attribution(integrated_gradients_gauss(model, x, baseline, target, nodes), x, case)
         expected = ref.integrated_gradients_gauss(model, x, baseline, target, nodes)
-        t, w = np.polynomial.legendre.leggauss(nodes)
-        diff = x - baseline
         expect_close(got, expected, case=case, rtol=RTOL, atol=ATOL,
-                     mistakes={FACTOR_HINT: _path_average(model, x, baseline, target, (t + 1) / 2, w / 2),
-                               "the weights must be mapped too: on [0, 1] they are w/2 (they should sum to 1)":
-                               diff * _path_average(model, x, baseline, target, (t + 1) / 2, w),
-                               "map the nodes from [−1, 1] to [0, 1]: α = (t + 1)/2":
-                               diff * _path_average(model, x, baseline, target, t, w / 2),
-                               "weight each gradient by its Gauss–Legendre weight, not equally":
-                               diff * _path_average(model, x, baseline, target, (t + 1) / 2)},
+                     mistakes=mistakes.INTEGRATED_GRADIENTS_GAUSS.answers(model, x, baseline, target, nodes),
                      hint="t, w = np.polynomial.legendre.leggauss(nodes); α = (t + 1)/2; "
                           "IG = (x − baseline) * Σ_k (w_k/2) ∇f(baseline + α_k (x − baseline))")
     name, model, x, baseline, target, _ = _ig_cases()[0]
@@ -211,28 +152,13 @@ def check_integrated_gradients_gauss(integrated_gradients_gauss):
 
 # ---------------------------------------------------------------- occlusion
 
-def _occlusion_variant(model, image, target, window, fill, sign=1.0, last=True, average=True):
-    height, width = image.shape
-    extra = 1 if last else 0
-    total, count = torch.zeros_like(image), torch.zeros_like(image)
-    with torch.no_grad():
-        base = model(image.reshape(1, -1))[0, target]
-        for r in range(height - window + extra):
-            for c in range(width - window + extra):
-                occluded = image.clone()
-                occluded[r:r + window, c:c + window] = fill
-                drop = sign * (base - model(occluded.reshape(1, -1))[0, target])
-                total[r:r + window, c:c + window] += drop
-                count[r:r + window, c:c + window] += 1
-    return total / count.clamp(min=1) if average else total
-
-
 def _image(shape, seed):
     rng = np.random.default_rng(seed)
     return torch.tensor(rng.uniform(0, 1, size=shape).round(2), dtype=torch.float32)
 
 
-@exercise("08.occlusion_map", points=2, reference=ref.occlusion_map, title="occlusion with a sliding window")
+@exercise("08.occlusion_map", points=2, reference=ref.occlusion_map, title="occlusion with a sliding window",
+          mistakes=mistakes.OCCLUSION_MAP)
 def check_occlusion_map(occlusion_map):
     cases = [("a ReLU MLP 20→8→3 on 4×5 images", _model([20, 8, 3], "relu", 20), _image((4, 5), 20), 1, 2, 0.0),
              ("a tanh MLP 25→6→2 on 5×5 images", _model([25, 6, 2], "tanh", 21), _image((5, 5), 21), 0, 3, 0.5),
@@ -243,17 +169,8 @@ def check_occlusion_map(occlusion_map):
         got = as_array(occlusion_map(model, image, target, window, fill), shape=tuple(image.shape), case=case,
                        what="the occlusion map")
         expected = ref.occlusion_map(model, image, target, window, fill)
-        args = (model, image, target, window, fill)
         expect_close(got, expected, case=case, what="the occlusion map", rtol=RTOL, atol=ATOL,
-                     mistakes={"sign: the attribution is the drop f(image) − f(occluded), so a patch the prediction "
-                               "relies on scores positive": _occlusion_variant(*args, sign=-1.0),
-                               "slide the window over every position that fits: range(H − window + 1), so the "
-                               "last row and column are occluded too": _occlusion_variant(*args, last=False),
-                               "each pixel gets the MEAN drop over the windows covering it: divide the sum by "
-                               "their count": _occlusion_variant(*args, average=False),
-                               "each pixel gets the MEAN drop over the windows covering it: divide the sum by how "
-                               "many windows cover that pixel (fewer near the edges), not by the window's area":
-                               _occlusion_variant(*args, average=False) / window ** 2},
+                     mistakes=mistakes.OCCLUSION_MAP.answers(model, image, target, window, fill),
                      hint="for each (r, c) in range(H − window + 1) × range(W − window + 1): set "
                           "image[r:r+window, c:c+window] = fill, drop = f(image) − f(occluded); average the drops "
                           "per pixel")
@@ -261,28 +178,8 @@ def check_occlusion_map(occlusion_map):
 
 # ---------------------------------------------------------------- rank correlation and the randomization test
 
-def _pearson(a, b):
-    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
-    a, b = a - a.mean(), b - b.mean()
-    return float((a * b).sum() / np.sqrt((a ** 2).sum() * (b ** 2).sum()))
-
-
-def _ordinal_ranks(values):
-    values = np.asarray(values, dtype=float).ravel()
-    result = np.empty(len(values))
-    result[np.argsort(values, kind="stable")] = np.arange(1, len(values) + 1)
-    return result
-
-
-def _dense_ranks(values):
-    return np.unique(np.asarray(values, dtype=float).ravel(), return_inverse=True)[1].astype(float)
-
-
-SPEARMAN_TIES_HINT = "tied values must share the average of their ranks (1, 2.5, 2.5, 4, …), as scipy's rankdata does"
-
-
 @exercise("08.spearman_correlation", points=1, reference=ref.spearman_correlation,
-          title="Spearman's rank correlation, with ties")
+          title="Spearman's rank correlation, with ties", mistakes=mistakes.SPEARMAN_CORRELATION)
 def check_spearman_correlation(spearman_correlation):
     rng = np.random.default_rng(30)
     a = rng.normal(size=12).round(2)
@@ -294,11 +191,7 @@ def check_spearman_correlation(spearman_correlation):
         got = spearman_correlation(x, y)  # compared as it is, so that a float32 answer gets float32 tolerances
         as_array(got, shape=(), case=case, what="the correlation")
         expect_close(got, ref.spearman_correlation(x, y), case=case, what="the correlation", rtol=1e-6, atol=1e-9,
-                     mistakes={SPEARMAN_TIES_HINT: _pearson(_ordinal_ranks(x), _ordinal_ranks(y)),
-                               SPEARMAN_TIES_HINT + " (here: dense ranks 1, 2, 2, 3)":
-                               _pearson(_dense_ranks(x), _dense_ranks(y)),
-                               "Spearman correlates the RANKS of the values, not the values themselves":
-                               _pearson(x, y)},
+                     mistakes=mistakes.SPEARMAN_CORRELATION.answers(x, y),
                      hint="rank each flattened array (ties get their average rank), then take the Pearson "
                           "correlation of the two rank vectors")
 
@@ -323,24 +216,14 @@ def _randomization_cases():
 
 
 @exercise("08.randomization_correlations", points=2, reference=ref.randomization_correlations,
-          title="the model-randomization sanity check")
+          title="the model-randomization sanity check", mistakes=mistakes.RANDOMIZATION_CORRELATIONS)
 def check_randomization_correlations(randomization_correlations):
     for method, label, models, model, random_model, images, targets in _randomization_cases():
         case = f"method = {label}, {models}, {len(images)} inputs, targets = {targets}"
         got = randomization_correlations(method, model, random_model, images, targets)
         got = as_array(got, shape=(len(images),), case=case, what="the correlations")
         expected = ref.randomization_correlations(method, model, random_model, images, targets)
-
-        def spearman_of(transform, second=random_model, rank=ref.spearman_correlation):
-            return np.array([rank(transform(method(model, x, t)), transform(method(second, x, t)))
-                             for x, t in zip(images, targets)])
-
         expect_close(got, expected, case=case, what="the correlations", rtol=1e-5, atol=1e-6,
-                     mistakes={"compare the trained model's attributions with the RANDOMIZED model's, "
-                               "not with themselves (that always gives 1)":
-                               spearman_of(lambda a: np.abs(a.detach().numpy()), second=model),
-                               "compare absolute attributions, |method(...)|, as Adebayo et al. do":
-                               spearman_of(lambda a: a.detach().numpy()),
-                               "use the rank (Spearman) correlation, not Pearson's on the raw values":
-                               spearman_of(lambda a: np.abs(a.detach().numpy()), rank=_pearson)},
+                     mistakes=mistakes.RANDOMIZATION_CORRELATIONS.answers(method, model, random_model, images,
+                                                                           targets),
                      hint="for each (x, t): spearman(|method(model, x, t)|, |method(random_model, x, t)|)")
