@@ -176,3 +176,37 @@ def test_lesson_01_runs_in_a_real_browser(lab, tmp_path):
             page.screenshot(path=str(screenshot), full_page=True)
             print(f"browser screenshot: {screenshot}")
             context.close()
+
+
+def test_class_report_renders_in_a_real_browser(browser_ready, tmp_path):
+    """`course report`'s page, opened from disk: its figures render and it asks for nothing outside itself."""
+    from playwright.sync_api import sync_playwright
+
+    from course_utils.grading.report import write_report
+    from test_report import write_small_gradebook
+
+    report = tmp_path / "report.html"
+    write_report(write_small_gradebook(tmp_path), report)
+    screenshot = _artifacts(tmp_path) / "browser-class-report.png"
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1000, "height": 800})
+        page = context.new_page()
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        try:
+            page.goto(report.as_uri(), wait_until="load")
+            assert page.title() == "Class report: grades.csv"
+            assert page.locator("h1").bounding_box()["height"] > 0
+            images = page.locator("img")
+            assert images.count() == 2  # time per submission, lesson 01's scores
+            for index in range(images.count()):
+                natural = images.nth(index).evaluate("e => [e.complete, e.naturalWidth, e.naturalHeight]")
+                box = images.nth(index).bounding_box()
+                assert natural[0] and natural[1] > 0 and natural[2] > 0 and box["width"] > 0 and box["height"] > 0
+            assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+        finally:
+            page.screenshot(path=str(screenshot), full_page=True)
+            print(f"browser screenshot: {screenshot}")
+            context.close()

@@ -1,18 +1,16 @@
 """`course report`: the class report from a hand-built gradebook (fast) and from one really graded by `course grade`."""
 import base64
-import copy
 import csv
 import re
 from html.parser import HTMLParser
 
-import nbformat
 import pytest
 
 from course_utils import cli
 from course_utils.grading import gradebook
 from course_utils.grading.report import ReportError, write_report
 
-from grading_fixtures import _student, _submissions
+from grading_fixtures import make_submissions
 
 EVIL_NAME = '<script>alert("name")</script>'
 EVIL_NOTE = '"><img src=x onerror=alert(1)>'
@@ -168,7 +166,7 @@ def test_a_gradebook_without_details_or_provenance_columns(tmp_path):
     assert [row[0] for row in table[1:]] == [COUNT, FORWARD, STEP]
     assert all(row[3] == row[4] == "no details" for row in table[1:])
     assert "seed: <code>not recorded</code>" in page and "Warning" not in page
-    assert "details file beside the gradebook is missing" in page
+    assert "details file beside the gradebook (<code>grades.details.json</code>) is missing" in page
 
 
 @pytest.mark.parametrize("content, message", [
@@ -202,11 +200,11 @@ def graded_class(tmp_path_factory):
     """correct (11/11), partial_mistake (3/11) and hardcoded_answer (5/11, fails count_separable_gates' hidden
     cases), graded for real; returns the report's HTML and whether `course grade` wrote the details file."""
     root = tmp_path_factory.mktemp("report")
-    submissions, base = root / "submitted", _student()
+    make_submissions(root / "all")
+    submissions = root / "submitted"
     submissions.mkdir()
-    for name, (build, _) in _submissions().items():
-        if name in ("correct", "partial_mistake", "hardcoded_answer"):
-            (submissions / f"{name}.ipynb").write_text(nbformat.writes(build(copy.deepcopy(base))) + "\n")
+    for name in ("correct", "partial_mistake", "hardcoded_answer"):
+        (root / "all" / f"{name}.ipynb").rename(submissions / f"{name}.ipynb")
     out = root / "grades.csv"
     assert cli.main(["grade", str(submissions), "--out", str(out), "--lesson", "01", "--seed", "12345",
                      "--jobs", "2", "--cell-timeout", "45", "--timeout", "240", "--exercise-timeout", "20"]) == 0

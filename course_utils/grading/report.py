@@ -38,6 +38,7 @@ th, td { border: 1px solid #999; padding: 0.25rem 0.6rem; text-align: left; vert
 th { background: #eee; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
 code { overflow-wrap: anywhere; }
+td.number, td code { white-space: nowrap; }
 img { max-width: 100%; height: auto; }
 .warning { border-left: 0.4rem solid #b35900; background: #fff4e5; padding: 0.5rem 1rem; }
 """
@@ -53,7 +54,7 @@ def write_report(gradebook_path, out_path):
     rows = _rows(gradebook_path)
     details = gradebook.read_details(gradebook_path)
     lessons = sorted({row["lesson"] for row in rows if _scored(row)})
-    page = _page(gradebook_path.name, rows, details, lessons)
+    page = _page(gradebook_path, rows, details, lessons)
     try:
         write_text_atomically(out_path, page)
     except OSError as error:
@@ -269,13 +270,15 @@ def _lesson_section(lesson, rows, details):
     return parts
 
 
-def _page(name, rows, details, lessons):
+def _page(path, rows, details, lessons):
+    name = path.name
     title = f"Class report: {name}"
     lesson_links = ", ".join(f'<a href="#lesson-{_e(lesson)}">{_e(lesson)}</a>' for lesson in lessons) or "none"
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p>{_count(len(rows), 'submission')} in <code>{_e(name)}</code>; lessons graded: {lesson_links}. "
-             + ("" if details else "The details file beside the gradebook is missing, so hidden-case failures and "
-                                   "other statuses per exercise are not known. ")
+             + ("" if details else f"The details file beside the gradebook "
+                                   f"(<code>{_e(gradebook.details_path(path).name)}</code>) is missing or unreadable, "
+                                   "so hidden-case failures and other statuses per exercise are not known. ")
              + "Written by <code>course report</code>.</p>"]
     parts += _status_section(rows) + _time_section(rows)
     for lesson in lessons:
