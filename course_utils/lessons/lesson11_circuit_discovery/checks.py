@@ -7,6 +7,7 @@ import torch
 from ...checking import CheckFailure, as_array, expect_close, expect_equal, expect_true
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("11", "circuit_discovery", "Circuit discovery", 75,
@@ -14,28 +15,23 @@ LESSON = LessonInfo("11", "circuit_discovery", "Circuit discovery", 75,
                     "against two known circuits (induction and look-back), an attribution-patching baseline")
 
 
-@exercise("11.kl_divergence", points=1, reference=ref.kl_divergence, title="KL divergence between two output distributions")
+@exercise("11.kl_divergence", points=1, reference=ref.kl_divergence,
+          title="KL divergence between two output distributions", mistakes=mistakes.KL_DIVERGENCE)
 def check_kl_divergence(kl_divergence):
     generator = torch.Generator().manual_seed(0)
     for shape in ((2, 3, 5), (1, 4, 7)):
         clean, circuit = torch.randn(*shape, generator=generator) * 2, torch.randn(*shape, generator=generator) * 2
         case = {"clean_logits": f"shape {shape}", "circuit_logits": f"shape {shape}"}
-        p, q = clean.log_softmax(-1), circuit.log_softmax(-1)
         expect_close(kl_divergence(clean.clone(), circuit.clone()), ref.kl_divergence(clean, circuit), rtol=1e-4,
-                     case=case, what="the KL divergence",
-                     mistakes={"KL(p_clean ‖ p_circuit) weights by the CLEAN probabilities; you computed it the "
-                               "other way round": float((q.exp() * (q - p)).sum(-1).mean()),
-                               "average over batch and positions, do not sum":
-                               float((p.exp() * (p - q)).sum(-1).sum()),
-                               "turn logits into log-probabilities with log_softmax first":
-                               float((clean.softmax(-1) * (clean - circuit)).sum(-1).mean())},
+                     case=case, what="the KL divergence", mistakes=mistakes.KL_DIVERGENCE.answers(clean, circuit),
                      hint="KL = Σ_v p_clean(v) (log p_clean(v) − log p_circuit(v)), averaged over batch and positions")
     same = torch.randn(2, 3, 5, generator=generator)
     expect_close(kl_divergence(same.clone(), same + 3.0), 0.0, atol=1e-5, case="circuit logits = clean logits + 3",
                  what="the KL divergence", hint="adding a constant to every logit does not change the softmax")
 
 
-@exercise("11.graph_edges", points=2, reference=ref.graph_edges, title="the edges of the computational graph")
+@exercise("11.graph_edges", points=2, reference=ref.graph_edges, title="the edges of the computational graph",
+          mistakes=mistakes.GRAPH_EDGES)
 def check_graph_edges(graph_edges):
     for n_layers, n_heads in ((2, 4), (1, 2), (3, 2)):
         case = {"n_layers": n_layers, "n_heads": n_heads}
@@ -46,22 +42,25 @@ def check_graph_edges(graph_edges):
                                show_values=False)
         got = [tuple(edge) for edge in got]
         missing, extra = set(want) - set(got), set(got) - set(want)
-        same_layer = any(s != "embed" and r != "logits" and s[1:s.index("H")] == r[1:r.index("H")]
-                         for s, r in extra if "H" in s and "H" in r)
-        if same_layer:
-            hint = "a head reads only from EARLIER layers; heads of the same layer run in parallel"
-        elif missing and all(r.endswith((".k", ".v")) for _, r in missing):
-            hint = "each head has three receivers: its query, key and value inputs"
-        else:
-            hint = ("every sender of an earlier layer reaches later receivers directly through the residual "
-                    "stream, including embed → logits")
-        expect_true(not missing and not extra,
-                    f"the edge set is wrong: {len(missing)} missing (e.g. {sorted(missing)[:2]}), "
-                    f"{len(extra)} unexpected (e.g. {sorted(extra)[:2]}).", case=case,
-                    expected=f"{len(want)} edges", got=f"{len(got)} edges", hint=hint)
+        if missing or extra:
+            hint = next((hint for hint, wrong in mistakes.GRAPH_EDGES.answers(n_layers, n_heads).items()
+                         if _wrong_only_where(set(got), set(want), set(wrong))),
+                        "an edge joins each sender (embed, or a head) to each receiver of a LATER layer: every "
+                        "head's query, key and value inputs, and the logits")
+            raise CheckFailure(f"the edge set is wrong: {len(missing)} missing (e.g. {sorted(missing)[:2]}), "
+                               f"{len(extra)} unexpected (e.g. {sorted(extra)[:2]}).", case=case,
+                               expected=f"{len(want)} edges", got=f"{len(got)} edges", hint=hint)
         expect_equal(got, want, case=case, what="the order of the edges",
                      hint="receivers from the output backwards (logits, then the last layer's heads h = 0, 1, … with "
                           "q, k, v), and for each receiver its senders latest layer first, embed last")
+
+
+def _wrong_only_where(got, want, wrong):
+    """Whether the edge set ``got`` differs from ``want`` only in edges that the mistake's set ``wrong`` gets wrong.
+
+    So a hint still names a mistake made in part (a few same-layer edges, not all of them).
+    """
+    return want & wrong <= got <= want | wrong
 
 
 TOY_EDGES = [("a", "out"), ("h", "out"), ("n1", "out"), ("p1", "out"), ("p2", "out"), ("m", "out"), ("h", "x"),
@@ -89,28 +88,12 @@ def _other_score(kept):
     return sum(0.3 if receiver == "out" else 0.6 for sender, receiver in TOY_EDGES if (sender, receiver) not in kept)
 
 
-def _acdc_variant(edges, score, tau, against_full=False, by_node=False, absolute=False):
-    """ACDC with one of the likely mistakes (for the hints)."""
-    kept = set(edges)
-    current = score(frozenset(kept))
-    if against_full:
-        return {e for e in edges if score(frozenset(kept - {e})) - current >= tau}
-    groups = ([{e for e in edges if e[0] == sender} for sender in dict.fromkeys(s for s, _ in edges)] if by_node
-              else [{edge} for edge in edges])
-    for group in groups:
-        trial = kept - group
-        value = score(frozenset(trial))
-        if (abs(value - current) if absolute else value - current) < tau:
-            kept, current = trial, value
-    return kept
-
-
 ACDC_CASES = [(TOY_EDGES, _toy_score, TOY_RULE, 0.5), (TOY_EDGES, _toy_score, TOY_RULE, 0.01),
               (TOY_EDGES, _toy_score, TOY_RULE, 3.0), (TOY_EDGES[::-1], _toy_score, TOY_RULE, 0.5),
               (TOY_EDGES, _other_score, OTHER_RULE, 0.5)]
 
 
-@exercise("11.acdc", points=3, reference=ref.acdc, title="ACDC: prune edges one at a time")
+@exercise("11.acdc", points=3, reference=ref.acdc, title="ACDC: prune edges one at a time", mistakes=mistakes.ACDC)
 def check_acdc(acdc):
     for edges, score, rule, tau in ACDC_CASES:
         case = {"edges (in order)": [f"{s}→{r}" for s, r in edges], "tau": tau, "score": rule}
@@ -130,19 +113,7 @@ def check_acdc(acdc):
             raise CheckFailure("acdc should return a set of (sender, receiver) edges.", case=case, got=got,
                                show_values=False) from None
         expect_equal(got, sorted(want), case=case, what="the kept edges",
-                     mistakes={"compare each removal with the CURRENT circuit's score (update it after every "
-                               "removal), not with the full model's":
-                               sorted(_acdc_variant(edges, score, tau, against_full=True)),
-                               "ACDC removes one EDGE at a time; removing a whole sender node at once also drops "
-                               "edges that do not matter together with ones that do":
-                               sorted(_acdc_variant(edges, score, tau, by_node=True)),
-                               "the score can go DOWN when an edge is removed (the circuit gets closer to the "
-                               "model): remove the edge whenever score(trial) − score(kept) < tau, a negative "
-                               "difference included; do not take its absolute value":
-                               sorted(_acdc_variant(edges, score, tau, absolute=True)),
-                               "an edge is removed when the score grows by LESS than tau; you kept those instead":
-                               sorted(set(edges) - want),
-                               "when a removal costs tau or more, put the edge back": []},
+                     mistakes=mistakes.ACDC.answers(list(edges), score, tau).map(sorted),
                      hint="kept = all edges; for each edge: try kept − {edge}; if score(trial) − score(kept) < tau, "
                           "keep the removal")
         expect_true(len(calls) <= len(edges) + 1,
@@ -152,7 +123,7 @@ def check_acdc(acdc):
 
 
 @exercise("11.precision_recall", points=1, reference=ref.precision_recall,
-          title="precision and recall of a found circuit")
+          title="precision and recall of a found circuit", mistakes=mistakes.PRECISION_RECALL)
 def check_precision_recall(precision_recall):
     truth = {("a", "x"), ("b", "x"), ("c", "y"), ("d", "y")}
     other_truth = {("a", "x"), ("e", "x")}
@@ -165,16 +136,9 @@ def check_precision_recall(precision_recall):
         if isinstance(answer, (str, bytes, dict, set)):
             raise CheckFailure("precision_recall should return a pair (precision, recall).", case=case, got=answer,
                                show_values=False)
-        want = ref.precision_recall(found, true_edges)
-        hits = len(found & true_edges)
-        mistakes = {"precision divides by the FOUND edges, recall by the TRUE ones; you swapped them": want[::-1]}
-        if not found:
-            mistakes["with no predicted edges, precision is defined as 1.0 by the docstring (nothing was found "
-                     "wrongly), not 0"] = (0.0, want[1])
-        if hits > 1:
-            mistakes["return fractions, not counts"] = (hits, hits)
-        expect_close(as_array(answer, shape=(2,), case=case, what="(precision, recall)"), want, case=case,
-                     what="(precision, recall)", mistakes=mistakes,
+        expect_close(as_array(answer, shape=(2,), case=case, what="(precision, recall)"),
+                     ref.precision_recall(found, true_edges), case=case, what="(precision, recall)",
+                     mistakes=mistakes.PRECISION_RECALL.answers(set(found), set(true_edges)),
                      hint="precision = |found ∩ truth| / |found| (1.0 if nothing is found); "
                           "recall = |found ∩ truth| / |truth|")
 
@@ -187,7 +151,8 @@ ROC_CASES = [
 ]
 
 
-@exercise("11.roc_points", points=2, reference=ref.roc_points, title="ROC points of a threshold sweep")
+@exercise("11.roc_points", points=2, reference=ref.roc_points, title="ROC points of a threshold sweep",
+          mistakes=mistakes.ROC_POINTS)
 def check_roc_points(roc_points):
     for all_edges, truth, found_names in ROC_CASES:
         found_sets = [{(name, "r") for name in names} for names in found_names]
@@ -196,45 +161,15 @@ def check_roc_points(roc_points):
         want = np.array(ref.roc_points(found_sets, truth, all_edges))
         got = roc_points([set(f) for f in found_sets], set(truth), list(all_edges))
         got = as_array(got, shape=want.shape, case=case, what="the ROC points")
-        negatives, n = len(all_edges) - len(truth), len(all_edges)
         expect_close(got, want, case=case, what="the (FPR, TPR) points",
-                     mistakes={"each point is (false positive rate, true positive rate), in that order":
-                               want[:, ::-1],
-                               "the false positive rate divides by the number of edges NOT in the true circuit":
-                               np.stack([want[:, 0] * negatives / n, want[:, 1]], axis=1),
-                               "the true positive rate is recall, |found ∩ truth| / |truth|, not precision":
-                               np.array([(w[0], ref.precision_recall(f, truth)[0])
-                                         for w, f in zip(want, found_sets)])},
+                     mistakes=mistakes.ROC_POINTS.answers(found_sets, set(truth), list(all_edges)),
                      hint="FPR = |found − truth| / |all − truth|, TPR = |found ∩ truth| / |truth|")
         expect_true(all(itertools.starmap(lambda x, y: 0 <= x <= 1 and 0 <= y <= 1, got.tolist())),
                     "rates must lie between 0 and 1.", case=case)
 
 
-def _lookback_mistakes(prev_heads, lookup_heads):
-    """Circuits a learner might write instead, each with the sentence that explains it."""
-    want = ref.lookback_circuit(prev_heads, lookup_heads)
-    into_values = {(prev, f"{head}.v") for prev in prev_heads for head in lookup_heads}
-    k_composition = (want - into_values) | {(prev, f"{head}.k") for prev in prev_heads for head in lookup_heads}
-    positional = want | {("embed", f"{h}.{part}") for h in prev_heads for part in "qk"}
-    induction_value = want | {("embed", f"{h}.v") for h in lookup_heads}
-    return {
-        "this is induction's circuit (K-composition): here the previous-token head's output is what the look-up "
-        "head MOVES, so it enters the look-up head's value, and the key is the token itself": k_composition,
-        "a previous-token head attends by POSITION, which this corruption does not change: its query and key edges "
-        "carry nothing": positional,
-        "the look-up head's value must carry the PREVIOUS token, which only the previous-token heads provide; "
-        "embed at the matched position is the current token itself": induction_value,
-        "the previous-token heads must read the token they copy: include embed → each one's value":
-        want - {("embed", f"{h}.v") for h in prev_heads},
-        "the look-up head matches token against token: both its query and its key read embed":
-        want - {("embed", f"{h}.k") for h in lookup_heads},
-        "the look-up heads write the answer: include each one's edge to the logits":
-        want - {(h, "logits") for h in lookup_heads},
-    }
-
-
 @exercise("11.lookback_circuit", points=2, reference=ref.lookback_circuit,
-          title="the look-back task's known circuit")
+          title="the look-back task's known circuit", mistakes=mistakes.LOOKBACK_CIRCUIT)
 def check_lookback_circuit(lookback_circuit):
     for prev_heads, lookup_heads in ((["L0H1"], ["L1H2"]), (["L0H0", "L0H3"], ["L1H1", "L1H2", "L1H3"]),
                                      (["L0H2"], ["L1H0", "L1H1"])):
@@ -248,7 +183,7 @@ def check_lookback_circuit(lookback_circuit):
         want = ref.lookback_circuit(prev_heads, lookup_heads)
         if got == want:
             continue
-        hint = next((sentence for sentence, wrong in _lookback_mistakes(prev_heads, lookup_heads).items()
+        hint = next((hint for hint, wrong in mistakes.LOOKBACK_CIRCUIT.answers(prev_heads, lookup_heads).items()
                      if got == wrong), None)
         missing, extra = sorted(want - got), sorted(got - want)
         raise CheckFailure(f"the circuit is wrong: {len(missing)} edges missing (e.g. {missing[:2]}), "
