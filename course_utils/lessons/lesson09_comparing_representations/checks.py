@@ -11,6 +11,7 @@ from ...checking.formatting import to_numpy
 from ...checking.tolerance import effective_tolerance
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("09", "comparing_representations", "Comparing representations", 90,
@@ -45,17 +46,6 @@ def _shape_case(X, Y=None):
 def _standardise(X):
     Xc = ref.center(X)
     return Xc / Xc.std(axis=0, ddof=1)
-
-
-STANDARDISE_HINT = ("dividing each column by its standard deviation gives every neuron the same scale but leaves "
-                    "them correlated; whitening removes the correlations too (take the SVD Xc = U S Vᵀ and return U)")
-UNIT_LENGTH_HINT = ("scaling each column to length 1 (like dividing by its standard deviation) leaves the neurons "
-                    "correlated; whitening removes the correlations too (take the SVD Xc = U S Vᵀ and return U)")
-
-
-def _unit_columns(X):
-    Xc = ref.center(X)
-    return Xc / np.linalg.norm(Xc, axis=0)
 
 
 def _in_precision(raw, value):
@@ -93,12 +83,18 @@ def _unit_atol(raw, atol):
     return effective_tolerance(raw, np.ones(1), 0.0, atol)[1]
 
 
-def expect_whitened(raw, basis, *, case=None, X=None):
+def _cross_products(Xw):
+    Xw = np.asarray(to_numpy(Xw), dtype=float)
+    return Xw.T @ Xw
+
+
+def expect_whitened(raw, basis, *, case=None, mistaken=None):
     """Pass when ``raw`` is a whitening of the centred data whose reference whitening is ``basis``.
 
     Any whitening is right (U, U Q for an orthogonal Q, ZCA's U Vᵀ, a QR or Cholesky factor...): the checks
     are its properties (centred columns, Xwᵀ Xw = I, columns in the span of the centred X), with tolerances in
-    the learner's precision. The public check and the hidden cases both use this function.
+    the learner's precision. The public check and the hidden cases both use this function; ``mistaken`` holds the
+    answers of the declared whitening mistakes on this X (the public check only).
     """
     basis = np.asarray(basis, dtype=float)
     n, p = basis.shape
@@ -113,13 +109,8 @@ def expect_whitened(raw, basis, *, case=None, X=None):
                            hint=("centre X first: subtract each column's mean before the SVD" if clearly else
                                  "the column means are small but not 0 to within rounding: compute the SVD of the "
                                  "centred data in float64 or float32, not in a lower precision"))
-    mistakes = None
-    if X is not None:
-        mistakes = {STANDARDISE_HINT: _standardise(X).T @ _standardise(X),
-                    UNIT_LENGTH_HINT: _unit_columns(X).T @ _unit_columns(X),
-                    "scale so that Xw.T @ Xw is the identity, not (n − 1) times it": (n - 1) * np.eye(p)}
     expect_close(_in_precision(raw, Xw.T @ Xw), np.eye(p), case=case, rtol=0.0, atol=1e-6, what="Xw.T @ Xw",
-                 mistakes=mistakes,
+                 mistakes=None if mistaken is None else mistaken.map(_cross_products),
                  hint="with Xc = U S Vᵀ (np.linalg.svd(Xc, full_matrices=False)), the columns of U are whitened")
     residual = Xw - basis @ (basis.T @ Xw)
     expect_true(np.abs(residual).max() < _unit_atol(raw, 1e-6),
@@ -129,15 +120,17 @@ def expect_whitened(raw, basis, *, case=None, X=None):
 
 
 # ---------------------------------------------------------------------------------------------------------
-@exercise("09.whiten", points=1, reference=ref.whiten, title="centre and whiten a representation")
+@exercise("09.whiten", points=1, reference=ref.whiten, title="centre and whiten a representation",
+          mistakes=mistakes.WHITEN)
 def check_whiten(whiten):
     for seed, (n, p) in enumerate([(30, 4), (50, 6), (20, 3)]):
         X = _data(seed, n, p)
-        expect_whitened(whiten(X), ref.whiten(X), case=_shape_case(X), X=X)
+        expect_whitened(whiten(X), ref.whiten(X), case=_shape_case(X), mistaken=mistakes.WHITEN.answers(X))
 
 
 # ---------------------------------------------------------------------------------------------------------
-@exercise("09.cca", points=2, reference=ref.cca, title="canonical correlations by whitening and an SVD")
+@exercise("09.cca", points=2, reference=ref.cca, title="canonical correlations by whitening and an SVD",
+          mistakes=mistakes.CCA)
 def check_cca(cca):
     rng = np.random.default_rng(7)
     for seed, (n, p, q) in enumerate([(40, 4, 3), (60, 3, 5), (80, 6, 6)]):
@@ -146,20 +139,8 @@ def check_cca(cca):
         k = min(p, q)
         want = ref.cca(X, Y)
         got = as_array(cca(X, Y), shape=(k,), case=case, what="the canonical correlations")
-        Xc, Yc = ref.center(X), ref.center(Y)
-        raw = np.linalg.svd(Xc.T @ Yc, compute_uv=False)[:k]
-        normed = np.linalg.svd((Xc / np.linalg.norm(Xc, axis=0)).T @ (Yc / np.linalg.norm(Yc, axis=0)),
-                               compute_uv=False)[:k]
-        uncentred = np.linalg.svd(np.linalg.svd(X, full_matrices=False)[0].T
-                                  @ np.linalg.svd(Y, full_matrices=False)[0], compute_uv=False)[:k]
         expect_close(got, want, case=case, rtol=1e-6, atol=1e-8, what="the canonical correlations",
-                     mistakes={"whiten both sides before the SVD: the singular values of Xcᵀ Yc are covariances, "
-                               "not correlations": raw,
-                               "scaling each neuron to unit length is not whitening: the neurons are still "
-                               "correlated with each other, so use the SVD of each centred matrix": normed,
-                               "centre X and Y (subtract column means) before whitening": uncentred,
-                               "these are squared correlations ρ²; take the singular values themselves": want ** 2,
-                               "sort the correlations from largest to smallest": np.sort(want)},
+                     mistakes=mistakes.CCA.answers(X, Y),
                      hint="ρ = the singular values of whiten(X)ᵀ whiten(Y)")
         slack = _unit_atol(got, 1e-9)  # float32 rounding may put a correlation of 1 at 1.0000001
         expect_true(np.all(got >= -slack) and np.all(got <= 1 + slack),
@@ -179,36 +160,14 @@ def check_cca(cca):
 
 
 # ---------------------------------------------------------------------------------------------------------
-def _svcca_fixed(X, Y, k):
-    def top(Z):
-        U, S, _ = np.linalg.svd(ref.center(Z), full_matrices=False)
-        return U[:, :k] * S[:k]
-    return ref.cca_mean(top(X), top(Y))
-
-
-def _svcca_singular_values(X, Y, keep):
-    def top(Z):
-        U, S, _ = np.linalg.svd(ref.center(Z), full_matrices=False)
-        k = int(np.searchsorted(np.cumsum(S) / S.sum(), keep - 1e-12) + 1)
-        return U[:, :k] * S[:k]
-    return ref.cca_mean(top(X), top(Y))
-
-
-def _svcca_one_fewer(X, Y, keep):
-    def top(Z):
-        U, S, _ = np.linalg.svd(ref.center(Z), full_matrices=False)
-        k = max(1, int(np.searchsorted(np.cumsum(S ** 2) / (S ** 2).sum(), keep - 1e-12)))
-        return U[:, :k] * S[:k]
-    return ref.cca_mean(top(X), top(Y))
-
-
 def _low_rank(seed, n, p, rank, noise):
     rng = np.random.default_rng(seed)
     scales = np.linspace(3.0, 1.0, rank)
     return (rng.normal(size=(n, rank)) * scales) @ rng.normal(size=(rank, p)) + noise * rng.normal(size=(n, p))
 
 
-@exercise("09.svcca", points=2, reference=ref.svcca, title="SVCCA: keep 99% of the variance, then CCA")
+@exercise("09.svcca", points=2, reference=ref.svcca, title="SVCCA: keep 99% of the variance, then CCA",
+          mistakes=mistakes.SVCCA)
 def check_svcca(svcca):
     cases = [(0, 60, 12, 10, 3, 0.99), (1, 80, 15, 8, 5, 0.99), (2, 70, 10, 14, 4, 0.9), (3, 50, 8, 8, 2, 0.5)]
     for seed, n, p, q, rank, keep in cases:
@@ -218,37 +177,15 @@ def check_svcca(svcca):
         Y = shared @ rng.normal(size=(rank, q)) + 0.1 * _low_rank(seed, n, q, rank, 1.0)
         case = {"X shape": X.shape, "Y shape": Y.shape, "keep": keep}
         want = ref.svcca(X, Y, keep)
-        mistakes = {"keep as many directions as it takes to reach the fraction `keep` of the variance, not a "
-                    "fixed number": _svcca_fixed(X, Y, 10),
-                    "variance is the square of a singular value: accumulate S**2, not S": _svcca_singular_values(X, Y, keep),
-                    "keep the smallest k whose directions explain at least `keep` of the variance (you stopped "
-                    "one short)": _svcca_one_fewer(X, Y, keep),
-                    "after choosing the directions, return the mean canonical correlation of the reduced data":
-                        ref.cca_mean(X, Y)}
-        for k in (5, 20):
-            mistakes.setdefault(f"keep as many directions as it takes to reach the fraction `keep` of the variance, "
-                                f"not a fixed number ({k})", _svcca_fixed(X, Y, k))
         expect_close(_float(svcca(X, Y, keep), case=case, what="the SVCCA similarity"), want, case=case, rtol=1e-6,
-                     what="the SVCCA similarity", mistakes=mistakes,
+                     what="the SVCCA similarity", mistakes=mistakes.SVCCA.answers(X, Y, keep),
                      hint="for each side: SVD of the centred data, keep the top k directions (U[:, :k] * S[:k]) with "
                           "k the smallest number reaching the fraction `keep` of Σ S², then the mean of cca(...)")
 
 
 # ---------------------------------------------------------------------------------------------------------
-def _pwcca_weighted_by(X, Y, side, absolute=True):
-    Xc = ref.center(X)
-    Wx, Wy = ref.whiten(X), ref.whiten(Y)
-    U, rho, Vt = np.linalg.svd(Wx.T @ Wy, full_matrices=False)
-    if side == "x":
-        variates, data = Wx @ U[:, :rho.size], Xc
-    else:
-        variates, data = Wy @ Vt.T[:, :rho.size], ref.center(Y)
-    products = variates.T @ data
-    alpha = (np.abs(products) if absolute else products).sum(axis=1)
-    return float(alpha @ rho / alpha.sum())
-
-
-@exercise("09.pwcca", points=2, reference=ref.pwcca, title="PWCCA: projection-weighted canonical correlations")
+@exercise("09.pwcca", points=2, reference=ref.pwcca, title="PWCCA: projection-weighted canonical correlations",
+          mistakes=mistakes.PWCCA)
 def check_pwcca(pwcca):
     for seed, (n, p, q) in enumerate([(60, 5, 4), (80, 4, 6), (50, 6, 6)]):
         X, Y = _pair(20 + seed, n, p, q, shared=2)
@@ -257,12 +194,7 @@ def check_pwcca(pwcca):
         want = ref.pwcca(X, Y)
         expect_close(_float(pwcca(X, Y), case=case, what="the PWCCA similarity"), want, case=case, rtol=1e-6,
                      what="the PWCCA similarity",
-                     mistakes={"equal weights give the plain CCA mean; weight ρ_i by α_i = Σ_j |h_i · x_j|":
-                                   ref.cca_mean(X, Y),
-                               "weight by the canonical variates of X (the first argument) projected on X's own "
-                               "neurons, not Y's": _pwcca_weighted_by(X, Y, "y"),
-                               "take absolute values: α_i = Σ_j |h_i · x_j| (a variate's sign is arbitrary)":
-                                   _pwcca_weighted_by(X, Y, "x", absolute=False)},
+                     mistakes=mistakes.PWCCA.answers(X, Y),
                      hint="h_i = whiten(X) @ u_i with u_i the i-th left singular vector of whiten(X)ᵀ whiten(Y); "
                           "α_i = Σ_j |h_i · x_j| over centred columns x_j; return Σ α_i ρ_i / Σ α_i")
     X = _data(31, 40, 4)
@@ -271,11 +203,8 @@ def check_pwcca(pwcca):
 
 
 # ---------------------------------------------------------------------------------------------------------
-WHITENED_CKA_HINT = ("CKA is not invariant to every invertible map: did you whiten the data? (that turns CKA "
-                     "into a CCA-like measure)")
-
-
-@exercise("09.linear_cka", points=1, reference=ref.linear_cka, title="linear CKA in the feature form")
+@exercise("09.linear_cka", points=1, reference=ref.linear_cka, title="linear CKA in the feature form",
+          mistakes=mistakes.LINEAR_CKA)
 def check_linear_cka(linear_cka):
     rng = np.random.default_rng(5)
     for seed, (n, p, q) in enumerate([(40, 5, 3), (30, 4, 6), (60, 8, 8)]):
@@ -283,17 +212,9 @@ def check_linear_cka(linear_cka):
         X = X * np.linspace(3.0, 0.5, p)
         case = _shape_case(X, Y)
         want = ref.linear_cka(X, Y)
-        Xc, Yc = ref.center(X), ref.center(Y)
         got = _float(linear_cka(X, Y), case=case, what="linear CKA")
         expect_close(got, want, case=case, rtol=1e-6, what="linear CKA",
-                     mistakes={"centre X and Y (subtract column means) before anything else":
-                                   np.linalg.norm(Y.T @ X) ** 2 / (np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)),
-                               "normalise by both self-similarities, ||XᵀX||_F · ||YᵀY||_F":
-                                   np.linalg.norm(Yc.T @ Xc) ** 2 / np.linalg.norm(Xc.T @ Xc) ** 2,
-                               "the numerator is the squared Frobenius norm ||YᵀX||²_F":
-                                   np.linalg.norm(Yc.T @ Xc) / np.sqrt(np.linalg.norm(Xc.T @ Xc)
-                                                                       * np.linalg.norm(Yc.T @ Yc)),
-                               WHITENED_CKA_HINT: ref.linear_cka(ref.whiten(X), ref.whiten(Y))},
+                     mistakes=mistakes.LINEAR_CKA.answers(X, Y),
                      hint="CKA = ||Ycᵀ Xc||²_F / (||Xcᵀ Xc||_F ||Ycᵀ Yc||_F) with centred Xc, Yc")
         props = f"{case}, property"
         expect_close(_float(linear_cka(Y, X), case=case, what="CKA(Y, X)"), got, case=f"{props}: CKA(Y, X) = CKA(X, Y)",
@@ -311,12 +232,13 @@ def check_linear_cka(linear_cka):
         A = np.diag(np.linspace(0.2, 5.0, p)) @ ref.random_orthogonal(p, rng)
         expect_close(_float(linear_cka(X @ A, Y), case=case, what="CKA(XA, Y)"), ref.linear_cka(X @ A, Y), rtol=1e-6,
                      case=f"{props}: X A for an invertible, non-orthogonal A", what="CKA(X A, Y)",
-                     mistakes={WHITENED_CKA_HINT: got},
+                     mistakes=mistakes.LINEAR_CKA.answers(X @ A, Y),
                      hint="linear CKA changes when the neurons are stretched by different amounts")
 
 
 # ---------------------------------------------------------------------------------------------------------
-@exercise("09.cka_gram", points=2, reference=ref.cka_gram, title="CKA from Gram matrices (the HSIC form)")
+@exercise("09.cka_gram", points=2, reference=ref.cka_gram, title="CKA from Gram matrices (the HSIC form)",
+          mistakes=mistakes.CKA_GRAM)
 def check_cka_gram(cka_gram):
     for seed, (n, p, q, kind) in enumerate([(20, 4, 3, "linear"), (25, 5, 5, "rbf"), (15, 3, 6, "linear")]):
         X, Y = _pair(60 + seed, n, p, q)
@@ -325,16 +247,9 @@ def check_cka_gram(cka_gram):
         else:
             K, L = ref.rbf_gram(X, 0.5), ref.rbf_gram(Y, 1.0)
         case = {"K": f"{kind} Gram matrix of X {X.shape}", "L": f"{kind} Gram matrix of Y {Y.shape}"}
-        H = ref.centering_matrix(n)
-        plain = np.trace(K @ L) / np.sqrt(np.trace(K @ K) * np.trace(L @ L))
-        one_side = np.trace(K @ H @ L) / np.sqrt(np.trace(K @ H @ K) * np.trace(L @ H @ L))
         got = _float(cka_gram(K, L), case=case, what="CKA")
         expect_close(got, ref.cka_gram(K, L), case=case, rtol=1e-6, what="CKA",
-                     mistakes={"centre the Gram matrices: HSIC(K, L) = tr(K H L H) / (n − 1)² with H = I − 11ᵀ/n":
-                                   plain,
-                               "centre on both sides: tr(K H L H), not tr(K H L)": one_side,
-                               "divide by the geometric mean sqrt(HSIC(K, K) · HSIC(L, L)), not by one HSIC":
-                                   ref.hsic(K, L) / ref.hsic(K, K)},
+                     mistakes=mistakes.CKA_GRAM.answers(K, L),
                      hint="CKA = HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)), HSIC(K, L) = tr(K H L H) / (n − 1)²")
         if kind == "linear":
             expect_close(got, ref.linear_cka(X, Y), case=f"{case}, property: equals the feature-form linear CKA",
@@ -374,12 +289,13 @@ def _implied_sigma(K, D):
         return float(np.sqrt(np.median(-D[usable] ** 2 / (2 * np.log(K[usable])))))
 
 
-def expect_rbf_gram(raw, X, fraction, *, case=None, mistakes=None):
+def expect_rbf_gram(raw, X, fraction, *, case=None, mistaken=None):
     """Pass when ``raw`` is the RBF Gram matrix of X with a bandwidth any allowed median convention gives.
 
     The expected matrix is built with the allowed σ closest to the one the answer implies, so a correct answer
     under any convention meets the usual tolerance, and a wrong one is shown next to the nearest right one.
-    The public check and the hidden cases both use this function.
+    The public check and the hidden cases both use this function; ``mistaken`` holds the answers of the declared
+    mistakes on this X (the public check only).
     """
     X = np.asarray(X, dtype=float)
     n = len(X)
@@ -389,12 +305,13 @@ def expect_rbf_gram(raw, X, fraction, *, case=None, mistakes=None):
     allowed = [min(max(sigma, low), high) for low, high in rbf_bandwidths(X, fraction)] if np.isfinite(sigma) else []
     best = min(allowed, key=lambda s: abs(np.log(s / sigma))) if allowed else rbf_bandwidths(X, fraction)[0][0]
     expect_close(got, _rbf_with_sigma(X, best), case=case, rtol=1e-6, atol=1e-9, what="the RBF Gram matrix",
-                 mistakes=mistakes,
+                 mistakes=mistaken,
                  hint="K_ij = exp(−||x_i − x_j||² / (2σ²)) with σ = fraction × median of ||x_i − x_j|| over i ≠ j")
     expect_close(np.diag(got), np.ones(n), case=f"{case}, property: K_ii = 1", what="the diagonal of K")
 
 
-@exercise("09.rbf_gram", points=2, reference=ref.rbf_gram, title="an RBF Gram matrix with a median-distance bandwidth")
+@exercise("09.rbf_gram", points=2, reference=ref.rbf_gram, title="an RBF Gram matrix with a median-distance bandwidth",
+          mistakes=mistakes.RBF_GRAM)
 def check_rbf_gram(rbf_gram):
     # n = 12: an even number of pairs (66) and of entries (144), so the median conventions differ;
     # n = 10: 45 pairs, 100 entries; n = 15: odd counts, where np.median and torch.median agree
@@ -403,43 +320,16 @@ def check_rbf_gram(rbf_gram):
         X = rng.normal(size=(n, p)) * np.linspace(1, 3, p)
         X[: n // 3] += 4.0  # a cluster, so that mean and median distances differ clearly
         case = {"X shape": X.shape, "fraction": fraction}
-        D = ref.pairwise_distances(X)
-        off = D[~np.eye(n, dtype=bool)]
-        with_diagonal = D[np.triu_indices(n)]
         expect_rbf_gram(rbf_gram(X, fraction), X, fraction, case=case,
-                        mistakes={"σ comes from the median distance, not the mean":
-                                      _rbf_with_sigma(X, fraction * off.mean()),
-                                  "the upper triangle np.triu_indices(n) includes the diagonal's zeros, which pull "
-                                  "the median down: use np.triu_indices(n, k=1) (pairs i < j)":
-                                      _rbf_with_sigma(X, fraction * np.median(with_diagonal)),
-                                  "σ is a fraction of the median distance, so σ² = fraction² × the median squared "
-                                  "distance, not fraction × it": _rbf_with_sigma(X, np.sqrt(fraction * np.median(off ** 2))),
-                                  "the exponent is −d² / (2σ²): check the factor 2 and the square":
-                                      np.exp(-D ** 2 / (fraction * np.median(off)) ** 2)})
+                        mistaken=mistakes.RBF_GRAM.answers(X, fraction))
     X = np.random.default_rng(83).normal(size=(9, 3))
-    expect_rbf_gram(rbf_gram(X), X, 1.0, case={"X shape": X.shape, "fraction": "not given (the default, 1.0)"})
+    expect_rbf_gram(rbf_gram(X), X, 1.0, case={"X shape": X.shape, "fraction": "not given (the default, 1.0)"},
+                    mistaken=mistakes.RBF_GRAM.answers(X))
 
 
 # ---------------------------------------------------------------------------------------------------------
-def _unbiased_hsic_variant(K, L, zero_diagonal=True, sign=-1.0):
-    K, L = np.array(K, dtype=float), np.array(L, dtype=float)
-    n = K.shape[0]
-    if zero_diagonal:
-        np.fill_diagonal(K, 0.0)
-        np.fill_diagonal(L, 0.0)
-    ones = np.ones(n)
-    term = np.trace(K @ L) + (ones @ K @ ones) * (ones @ L @ ones) / ((n - 1) * (n - 2)) \
-        + sign * 2.0 / (n - 2) * (ones @ K @ L @ ones)
-    return term / (n * (n - 3))
-
-
-def _debiased_variant(K, L, **kwargs):
-    h = lambda A, B: _unbiased_hsic_variant(A, B, **kwargs)  # noqa: E731
-    with np.errstate(invalid="ignore"):
-        return float(h(K, L) / np.sqrt(h(K, K) * h(L, L)))
-
-
-@exercise("09.debiased_cka", points=2, reference=ref.debiased_cka, title="debiased CKA from the unbiased HSIC")
+@exercise("09.debiased_cka", points=2, reference=ref.debiased_cka, title="debiased CKA from the unbiased HSIC",
+          mistakes=mistakes.DEBIASED_CKA)
 def check_debiased_cka(debiased_cka):
     for seed, (n, p, q, kind) in enumerate([(20, 6, 5, "linear"), (30, 10, 8, "rbf"), (16, 4, 4, "linear")]):
         X, Y = _pair(90 + seed, n, p, q, shared=2)
@@ -447,11 +337,7 @@ def check_debiased_cka(debiased_cka):
         case = {"K": f"{kind} Gram matrix of X {X.shape}", "L": f"{kind} Gram matrix of Y {Y.shape}"}
         got = _float(debiased_cka(K, L), case=case, what="debiased CKA")
         expect_close(got, ref.debiased_cka(K, L), case=case, rtol=1e-6, what="debiased CKA",
-                     mistakes={"set the diagonals of K and L to zero first (copies; do not change the inputs)":
-                                   _debiased_variant(K, L, zero_diagonal=False),
-                               "this is the biased CKA: use the unbiased HSIC estimator instead": ref.cka_gram(K, L),
-                               "the last term of the unbiased HSIC is subtracted: − 2/(n − 2) · 1ᵀ K̃ L̃ 1":
-                                   _debiased_variant(K, L, sign=+1.0)},
+                     mistakes=mistakes.DEBIASED_CKA.answers(K, L),
                      hint="HSIC_u = [tr(K̃L̃) + (1ᵀK̃1)(1ᵀL̃1)/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3)), K̃, L̃ "
                           "with zero diagonals; debiased CKA = HSIC_u(K, L) / sqrt(HSIC_u(K, K) HSIC_u(L, L))")
         expect_close(_float(debiased_cka(L, K), case=case, what="debiased CKA(L, K)"), got, rtol=1e-6,
