@@ -1,14 +1,16 @@
 """Checkers for lesson 05: LLM basics (tokenizers, bigrams, sampling, attention, TinyGPT, scaling)."""
+import functools
 import math
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ...checking import CheckFailure, as_array, as_float, expect_close, expect_equal, expect_true
+from ...checking import CheckFailure, Mistakes, as_array, as_float, expect_close, expect_equal, expect_true
 from ...checking.formatting import to_numpy
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("05", "llm_basics", "LLM basics", 120,
@@ -35,7 +37,8 @@ def _as_tensor(got, shape, case, what):
     return torch.as_tensor(array, dtype=torch.float64)
 
 
-@exercise("05.count_pairs", points=1, reference=ref.count_pairs, title="count adjacent token pairs")
+@exercise("05.count_pairs", points=1, reference=ref.count_pairs, title="count adjacent token pairs",
+          mistakes=mistakes.COUNT_PAIRS)
 def check_count_pairs(count_pairs):
     for text in PAIR_TEXTS:
         tokens = list(text)
@@ -45,47 +48,31 @@ def check_count_pairs(count_pairs):
             raise CheckFailure("count_pairs should return a dict mapping (left, right) pairs to counts.",
                                case=case, got=got, show_values=False)
         got = {tuple(k): int(v) for k, v in got.items() if v}
-        want = ref.count_pairs(tokens)
-        non_overlapping = {}
-        i = 0
-        while i + 1 < len(tokens):
-            non_overlapping[(tokens[i], tokens[i + 1])] = non_overlapping.get((tokens[i], tokens[i + 1]), 0) + 1
-            i += 2 if tokens[i] == tokens[i + 1] else 1
-        expect_equal(got, want, case=case, what="the pair counts",
-                     mistakes={"count every adjacent position, overlapping ones too: 'aaaa' has the pair "
-                               "('a', 'a') three times": non_overlapping,
-                               "count how many times each pair occurs, not just whether it occurs":
-                               {pair: 1 for pair in want}},
+        expect_equal(got, ref.count_pairs(tokens), case=case, what="the pair counts",
+                     mistakes=mistakes.COUNT_PAIRS.answers(tokens),
                      hint="loop over positions i = 0 .. len(tokens) - 2 and count (tokens[i], tokens[i+1])")
 
 
-@exercise("05.merge_pair", points=1, reference=ref.merge_pair, title="merge one pair everywhere")
+@exercise("05.merge_pair", points=1, reference=ref.merge_pair, title="merge one pair everywhere",
+          mistakes=mistakes.MERGE_PAIR)
 def check_merge_pair(merge_pair):
     cases = [(list("banana"), ("a", "n")), (list("aaaaa"), ("a", "a")), (["th", "e", " ", "th", "e"], ("th", "e")),
              (list("abcabc"), ("c", "a")), (["a", "bc", "ab", "c"], ("ab", "c")), (list("xyz"), ("q", "r")), ([], ("a", "b"))]
     for tokens, pair in cases:
         case = {"tokens": tokens, "pair": pair}
         got = _as_list_of_strings(merge_pair(list(tokens), pair), case, "the merged tokens")
-        want = ref.merge_pair(tokens, pair)
-        first_only, done = [], False
-        i = 0
-        while i < len(tokens):
-            if not done and i + 1 < len(tokens) and (tokens[i], tokens[i + 1]) == tuple(pair):
-                first_only.append(pair[0] + pair[1])
-                done, i = True, i + 2
-            else:
-                first_only.append(tokens[i])
-                i += 1
-        expect_equal(got, want, case=case, what="the merged tokens",
-                     mistakes={"replace every occurrence of the pair, not only the first": first_only},
+        expect_equal(got, ref.merge_pair(tokens, pair), case=case, what="the merged tokens",
+                     mistakes=mistakes.MERGE_PAIR.answers(list(tokens), pair),
                      hint="scan left to right; when tokens[i], tokens[i+1] is the pair, append the joined string "
                           "and skip two places, otherwise append tokens[i] and move one place "
                           "(so 'aaaaa' with ('a', 'a') gives ['aa', 'aa', 'a'])")
 
 
-@exercise("05.train_bpe", points=2, reference=ref.train_bpe, title="the BPE training loop")
+@exercise("05.train_bpe", points=2, reference=ref.train_bpe, title="the BPE training loop",
+          mistakes=mistakes.TRAIN_BPE)
 def check_train_bpe(train_bpe):
-    cases = [("aaabdaaabac", 3), ("abcd abcd", 5), ("low lower lowest", 6), ("ab ba ab ba ", 4),
+    # a tie first: on "aaabdaaabac" taking the first pair seen or the largest pair learns the same wrong merges
+    cases = [("ab ba ab ba ", 3), ("aaabdaaabac", 3), ("abcd abcd", 5), ("low lower lowest", 6),
              ("hello hello", 20), ("xyz", 3)]
     for text, n_merges in cases:
         case = {"text": text, "n_merges": n_merges}
@@ -98,82 +85,37 @@ def check_train_bpe(train_bpe):
         except TypeError:
             raise CheckFailure("each merge should be a pair (left, right) of strings.", case=case, got=got,
                                show_values=False) from None
-        want = ref.train_bpe(text, n_merges)
-        expect_equal(got, want, case=case, what="the list of merges",
-                     mistakes={"break ties by the smallest pair (min over (-count, pair)); `max(counts, key=counts.get)` "
-                               "picks the first pair seen instead": _bpe_variant(text, n_merges, tie="first"),
-                               "on a tie pick the lexicographically *smallest* pair, not the largest":
-                               _bpe_variant(text, n_merges, tie="largest"),
-                               "stop as soon as the most frequent pair occurs only once":
-                               _bpe_variant(text, n_merges, stop_early=False),
-                               "recount the pairs after every merge: merging changes which pairs exist":
-                               _bpe_variant(text, n_merges, recount=False)},
+        expect_equal(got, ref.train_bpe(text, n_merges), case=case, what="the list of merges",
+                     mistakes=mistakes.TRAIN_BPE.answers(text, n_merges),
                      hint="repeat n_merges times: count pairs, pick the most frequent (ties: smallest pair), stop if "
                           "it occurs fewer than 2 times, append it, merge it everywhere")
-
-
-def _bpe_variant(text, n_merges, tie="smallest", stop_early=True, recount=True):
-    """The merges a BPE loop with one specific mistake would learn (for naming that mistake)."""
-    tokens, merges = list(text), []
-    counts = ref.count_pairs(tokens)
-    for _ in range(n_merges):
-        if recount:
-            counts = ref.count_pairs(tokens)
-        counts = {p: c for p, c in counts.items() if c > 0 and p not in merges}
-        if not counts:
-            break
-        if tie == "first":
-            pair = max(counts, key=counts.get)
-        elif tie == "largest":
-            pair = max(counts, key=lambda p: (counts[p], p))
-        else:
-            pair = min(counts, key=lambda p: (-counts[p], p))
-        if stop_early and counts[pair] < 2:
-            break
-        merges.append(pair)
-        tokens = ref.merge_pair(tokens, pair)
-    return merges
 
 
 BIGRAM_CASES = [([0, 1, 2, 1, 0, 1, 2, 2], 3, 1.0), ([0, 0, 0, 1], 2, 0.5), ([3, 1, 2, 0, 3, 3, 1], 4, 1.0),
                 ([1, 0, 1, 0, 1], 3, 0.1)]
 
 
-@exercise("05.bigram_probs", points=1, reference=ref.bigram_probs, title="a count-based bigram model")
+@exercise("05.bigram_probs", points=1, reference=ref.bigram_probs, title="a count-based bigram model",
+          mistakes=mistakes.BIGRAM_PROBS)
 def check_bigram_probs(bigram_probs):
     for ids, vocab_size, alpha in BIGRAM_CASES:
         case = {"ids": ids, "vocab_size": vocab_size, "alpha": alpha}
         got = as_array(bigram_probs(list(ids), vocab_size, alpha), shape=(vocab_size, vocab_size), case=case,
                        what="the bigram matrix P")
-        want = ref.bigram_probs(ids, vocab_size, alpha)
-        counts = np.zeros((vocab_size, vocab_size))
-        np.add.at(counts, (np.array(ids[:-1]), np.array(ids[1:])), 1.0)
-        smoothed = counts + alpha
-        with np.errstate(invalid="ignore", divide="ignore"):
-            unsmoothed = counts / counts.sum(axis=1, keepdims=True)
-        expect_close(got, want, case=case, what="the bigram matrix P", rtol=1e-6,
-                     mistakes={"normalise each row (the current token), so that P[i].sum() == 1, not each column":
-                               smoothed / smoothed.sum(axis=0, keepdims=True),
-                               "rows are the current token and columns the next: P[i, j] = P(next = j | current = i)":
-                               smoothed.T / smoothed.T.sum(axis=1, keepdims=True),
-                               "add alpha to every count before normalising (add-alpha smoothing)": unsmoothed},
+        expect_close(got, ref.bigram_probs(ids, vocab_size, alpha), case=case, what="the bigram matrix P", rtol=1e-6,
+                     mistakes=mistakes.BIGRAM_PROBS.answers(list(ids), vocab_size, alpha),
                      hint="count C[ids[t], ids[t+1]] += 1, add alpha to every entry, divide each row by its sum")
 
 
-@exercise("05.bigram_loss", points=1, reference=ref.bigram_loss, title="the loss of a bigram model")
+@exercise("05.bigram_loss", points=1, reference=ref.bigram_loss, title="the loss of a bigram model",
+          mistakes=mistakes.BIGRAM_LOSS)
 def check_bigram_loss(bigram_loss):
     for ids, vocab_size, alpha in BIGRAM_CASES:
         P = ref.bigram_probs(ids, vocab_size, alpha)
         case = {"P": P, "ids": ids}
-        idx = np.array(ids)
-        picked = P[idx[:-1], idx[1:]]
         expect_close(as_float(bigram_loss(P.copy(), list(ids)), case=case, what="the loss"),
                      ref.bigram_loss(P, ids), case=case, what="the loss", rtol=1e-6,
-                     mistakes={"use the natural log (nats), as cross-entropy losses do": float(-np.mean(np.log2(picked))),
-                               "average over the predictions, don't sum them": float(-np.sum(np.log(picked))),
-                               "the probability of the next token is P[current, next], not P[next, current]":
-                               float(-np.mean(np.log(P[idx[1:], idx[:-1]]))),
-                               "the loss is the *negative* log-likelihood": float(np.mean(np.log(picked)))},
+                     mistakes=mistakes.BIGRAM_LOSS.answers(P, list(ids)),
                      hint="loss = mean over t of -ln P[ids[t], ids[t+1]]")
 
 
@@ -183,10 +125,6 @@ SOFTMAX_CASES = [(torch.tensor([1.0, 2.0, 3.0]), 1.0), (torch.tensor([1.0, 2.0, 
                  (torch.tensor([1000.0, 999.0, 998.0]), 1.0),
                  (torch.tensor([[3.0, 1.0, 2.5], [-2.0, 0.5, 0.0]]), 0.02)]   # logits / T up to 150: exp overflows
 
-OVERFLOW_HINT = ("subtract the max of logits / temperature (over the last axis) before exp, so that large "
-                 "scaled logits do not overflow: exp(1000) and exp(3 / 0.02) are inf")
-
-
 def _finite(value):
     try:
         return bool(np.all(np.isfinite(as_array(value))))
@@ -194,21 +132,23 @@ def _finite(value):
         return True
 
 
+def _softmax_hint(got, mistaken):
+    """No answer matches one with nan or inf, so such an answer is named by a mistake that overflows here too."""
+    general = "p = exp(z / T) / sum(exp(z / T)) over the last axis"
+    if _finite(got):
+        return general
+    return next((hint for hint, answer in mistaken.items() if not _finite(answer)), general)
+
+
 @exercise("05.softmax_with_temperature", points=1, reference=ref.softmax_with_temperature,
-          title="softmax with a temperature")
+          title="softmax with a temperature", mistakes=mistakes.SOFTMAX_WITH_TEMPERATURE)
 def check_softmax_with_temperature(softmax_with_temperature):
     for logits, temperature in SOFTMAX_CASES:
         case = {"logits": logits, "temperature": temperature}
-        want = ref.softmax_with_temperature(logits, temperature)
         got = softmax_with_temperature(logits.clone(), temperature)
-        plain = ref.softmax_with_temperature(logits, 1.0)
-        expect_close(got, want, case=case, what="the probabilities", rtol=1e-5, atol=1e-7,
-                     mistakes={"softmax over the last axis (dim=-1): each row of logits is one distribution":
-                               torch.softmax(logits / temperature, dim=0),
-                               "divide the logits by the temperature *before* the softmax; dividing the "
-                               "probabilities afterwards only rescales them": plain / temperature,
-                               "divide by the temperature, don't multiply": torch.softmax(logits * temperature, dim=-1)},
-                     hint=OVERFLOW_HINT if not _finite(got) else "p = exp(z / T) / sum(exp(z / T)) over the last axis")
+        mistaken = mistakes.SOFTMAX_WITH_TEMPERATURE.answers(logits.clone(), temperature)
+        expect_close(got, ref.softmax_with_temperature(logits, temperature), case=case, what="the probabilities",
+                     rtol=1e-5, atol=1e-7, mistakes=mistaken, hint=_softmax_hint(got, mistaken))
 
 
 def top_k_problem(got, logits, k):
@@ -241,7 +181,8 @@ TOP_K_CASES = [(torch.tensor([0.5, 2.0, -1.0, 1.5, 0.0]), 2), (torch.tensor([3.0
                (torch.tensor([5.0, 0.0, 5.0, 0.0, -1.0]), 2), (torch.tensor([1.0, 1.0, 1.0, 1.0]), 3)]
 
 
-@exercise("05.top_k_filter", points=1, reference=ref.top_k_filter, title="top-k filtering")
+@exercise("05.top_k_filter", points=1, reference=ref.top_k_filter, title="top-k filtering",
+          mistakes=mistakes.TOP_K_FILTER)
 def check_top_k_filter(top_k_filter):
     for logits, k in TOP_K_CASES:
         case = {"logits": logits, "k": k}
@@ -250,21 +191,11 @@ def check_top_k_filter(top_k_filter):
         if problem is None:
             continue
         want = ref.top_k_filter(logits, k).numpy()
-        order = torch.argsort(logits, descending=True, stable=True)
-        keep_more = logits.clone()
-        keep_more[order[k + 1:]] = float("-inf")
-        keep_fewer = logits.clone()
-        keep_fewer[order[max(k - 1, 0):]] = float("-inf")
-        bottom = logits.clone()
-        bottom[order[:len(logits) - k]] = float("-inf")
-        zeroed = torch.where(torch.isinf(torch.as_tensor(want)), torch.zeros_like(logits), logits)
         kept = int(np.isfinite(got).sum())
-        hints = {"keep exactly k logits: you kept one too many": keep_more,
-                 "keep exactly k logits: you kept one too few": keep_fewer,
-                 "keep the k *largest* logits": bottom,
-                 "set the others to -inf (so exp gives probability 0), not to 0": zeroed}
-        matched = next((h for h, v in hints.items() if top_k_problem(np.asarray(v, dtype=float), logits, k)
-                        and np.array_equal(np.asarray(v), got)), None)
+        # a mistake names the answer only where it is wrong itself (a tie can make it a valid filter)
+        matched = next((hint for hint, answer in mistakes.TOP_K_FILTER.answers(logits.clone(), k).items()
+                        if top_k_problem(np.asarray(answer, dtype=float), logits, k)
+                        and np.array_equal(np.asarray(answer), got)), None)
         raise CheckFailure(f"Unexpected filtered logits ({kept} finite entries, k = {k}): {problem}.",
                            case=case, expected=torch.as_tensor(want), got=torch.as_tensor(got),
                            hint=matched or "find the k-th largest value with torch.topk and set every logit "
@@ -296,24 +227,13 @@ def greedy_choices(logits):
     return [int(i) for i in torch.nonzero(logits == logits.max()).flatten()]
 
 
-def _sample_variant(mistake):
-    def sample(logits, temperature=1.0, top_k=None, generator=None):
-        logits = torch.as_tensor(logits, dtype=torch.float64)
-        if temperature == 0:
-            return int(torch.argmax(logits))
-        if top_k is not None and mistake != "ignore_top_k":
-            logits = ref.top_k_filter(logits, top_k + 1 if mistake == "k_plus_one" else top_k)
-        if mistake == "after_softmax":
-            probs = ref.softmax_with_temperature(logits, 1.0) / temperature
-        elif mistake == "multiply":
-            probs = ref.softmax_with_temperature(logits * temperature, 1.0)
-        else:
-            probs = ref.softmax_with_temperature(logits, temperature)
-        return int(torch.multinomial(probs, num_samples=1, generator=generator))
-    return sample
+# each declared sampling mistake called as the check calls the learner's function: 12 seeded draws
+SAMPLING_MISTAKES_DRAWN = Mistakes({hint: functools.partial(_draws, implementation)
+                                   for hint, implementation in mistakes.SAMPLE_TOKEN})
 
 
-@exercise("05.sample_token", points=2, reference=ref.sample_token, title="greedy, temperature and top-k sampling")
+@exercise("05.sample_token", points=2, reference=ref.sample_token, title="greedy, temperature and top-k sampling",
+          mistakes=mistakes.SAMPLE_TOKEN)
 def check_sample_token(sample_token):
     for logits, temperature, top_k, seed in SAMPLING_CASES:
         case = {"logits": logits, "temperature": temperature, "top_k": top_k,
@@ -328,17 +248,7 @@ def check_sample_token(sample_token):
         if got == want or (temperature == 0 and all(v in greedy_choices(logits) for v in got)):
             continue    # temperature 0: any index of a largest logit is right
         expect_equal(got, want, case=case, what="the seeded draws",
-                     mistakes={"divide the logits by the temperature before the softmax; dividing the probabilities "
-                               "afterwards changes nothing once they are renormalised":
-                               _draws(_sample_variant("after_softmax"), logits, temperature, top_k, seed),
-                               "divide the logits by the temperature, don't multiply":
-                               _draws(_sample_variant("multiply"), logits, temperature, top_k, seed),
-                               "top-k keeps exactly k tokens; you kept k + 1":
-                               _draws(_sample_variant("k_plus_one"), logits, temperature, top_k, seed),
-                               "apply the top-k filter when top_k is given":
-                               _draws(_sample_variant("ignore_top_k"), logits, temperature, top_k, seed),
-                               "only temperature 0 means greedy: for temperature > 0 draw with torch.multinomial":
-                               [int(torch.argmax(logits))] * len(want)},
+                     mistakes=SAMPLING_MISTAKES_DRAWN.answers(logits, temperature, top_k, seed),
                      hint=("temperature 0 means greedy: return the index of the largest logit" if temperature == 0 else
                            "filter to the top k, then probs = softmax(logits / temperature), then "
                            "torch.multinomial(probs, num_samples=1, generator=generator) exactly once per call"))
@@ -349,7 +259,8 @@ def _attention_inputs(seed, shape):
     return [torch.randn(shape, generator=generator, dtype=torch.float64) for _ in range(3)]
 
 
-@exercise("05.causal_attention", points=2, reference=ref.causal_attention, title="causal scaled dot-product attention")
+@exercise("05.causal_attention", points=2, reference=ref.causal_attention, title="causal scaled dot-product attention",
+          mistakes=mistakes.CAUSAL_ATTENTION)
 def check_causal_attention(causal_attention):
     for seed, shape in ((0, (4, 3)), (1, (6, 8)), (2, (2, 5, 4)), (3, (2, 3, 7, 16))):
         q, k, v = _attention_inputs(seed, shape)
@@ -358,24 +269,19 @@ def check_causal_attention(causal_attention):
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise CheckFailure("causal_attention should return a pair (output, pattern).", case=case, got=got,
                                show_values=False)
-        T, d = shape[-2], shape[-1]
+        T = shape[-2]
         pattern = _as_tensor(got[1], shape[:-1] + (T,), case, "the attention pattern")
         expect_true(bool(torch.all(torch.triu(pattern, diagonal=1).abs() < 1e-9)),
                     "the pattern gives weight to future positions (pattern[i, j] > 0 for some j > i).", case=case,
                     hint="mask the scores where key j > query i with -inf *before* the softmax "
                          "(torch.triu(..., diagonal=1) marks those places)")
-        scores = q @ k.transpose(-2, -1)
-        future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
-        masked_after = torch.softmax(scores / math.sqrt(d), dim=-1).masked_fill(future, 0.0)
+        mistaken_patterns = mistakes.CAUSAL_ATTENTION.answers(q, k, v).map(lambda answer: answer[1])
         expect_close(pattern.sum(-1), torch.ones(shape[:-1], dtype=torch.float64), case=case, atol=1e-6,
                      what="each query's row of the pattern, summed",
-                     hint=("mask *before* the softmax: set the future scores to -inf, then softmax. Zeroing the "
-                           "future weights after the softmax leaves rows that no longer sum to 1"
-                           if torch.allclose(pattern, masked_after, rtol=1e-4, atol=1e-6) else
-                           "the softmax goes over the keys (the last axis), so each query's weights sum to 1"))
+                     mistakes=mistaken_patterns.map(lambda mistaken: mistaken.sum(-1)),
+                     hint="the softmax goes over the keys (the last axis), so each query's weights sum to 1")
         expect_close(pattern, ref.causal_attention(q, k, v)[1], case=case, what="the attention pattern", atol=1e-7,
-                     mistakes={"scale the scores by 1/sqrt(d) before the softmax":
-                               torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)},
+                     mistakes=mistaken_patterns,
                      hint="pattern = softmax(q kᵀ / sqrt(d) with future positions set to -inf) over the last axis")
         expect_close(got[0], F.scaled_dot_product_attention(q, k, v, is_causal=True), case=case,
                      what="the output (compared with torch's scaled_dot_product_attention)", atol=1e-7,
@@ -389,28 +295,15 @@ def _mha_case(seed, B, T, D):
     return x, Ws
 
 
-@exercise("05.multi_head_attention", points=2, reference=ref.multi_head_attention, title="multi-head attention")
+@exercise("05.multi_head_attention", points=2, reference=ref.multi_head_attention, title="multi-head attention",
+          mistakes=mistakes.MULTI_HEAD_ATTENTION)
 def check_multi_head_attention(multi_head_attention):
     for seed, (B, T, D, H) in enumerate(((1, 4, 8, 2), (2, 6, 12, 3), (2, 5, 16, 4), (1, 3, 6, 1))):
         x, (W_Q, W_K, W_V, W_O) = _mha_case(seed, B, T, D)
         case = {"x shape": (B, T, D), "n_heads": H, "seed": seed}
         got = multi_head_attention(x.clone(), W_Q.clone(), W_K.clone(), W_V.clone(), W_O.clone(), H)
-        want = ref.multi_head_attention(x, W_Q, W_K, W_V, W_O, H)
-        dh = D // H
-        q, k, v = (x @ W for W in (W_Q, W_K, W_V))
-        wrong_split = F.scaled_dot_product_attention(*(y.reshape(B, H, T, dh) for y in (q, k, v)), is_causal=True)
-        wrong_split = wrong_split.reshape(B, T, D) @ W_O
-        heads = [y.view(B, T, H, dh).transpose(1, 2) for y in (q, k, v)]
-        no_mask = F.scaled_dot_product_attention(*heads).transpose(1, 2).reshape(B, T, D) @ W_O
-        causal = F.scaled_dot_product_attention(*heads, is_causal=True).transpose(1, 2).reshape(B, T, D)
-        wide_scale = F.scaled_dot_product_attention(*heads, is_causal=True, scale=1 / math.sqrt(D))
-        wide_scale = wide_scale.transpose(1, 2).reshape(B, T, D) @ W_O
-        expect_close(got, want, case=case, what="the attention output", atol=1e-7,
-                     mistakes={"split heads with .view(B, T, n_heads, d_head).transpose(1, 2); reshaping straight "
-                               "to (B, n_heads, T, d_head) mixes positions and features": wrong_split,
-                               "each query may only attend to itself and earlier positions (causal mask)": no_mask,
-                               "project the concatenated heads with W_O at the end": causal,
-                               "scale by 1/sqrt(d_head), the size of one head, not 1/sqrt(d_model)": wide_scale},
+        expect_close(got, ref.multi_head_attention(x, W_Q, W_K, W_V, W_O, H), case=case, what="the attention output",
+                     atol=1e-7, mistakes=mistakes.MULTI_HEAD_ATTENTION.answers(x, W_Q, W_K, W_V, W_O, H),
                      hint="q = x @ W_Q (same for k, v), split into heads, causal attention per head, "
                           "merge heads back to (B, T, D), then @ W_O")
 
@@ -431,7 +324,7 @@ def _tokens(seed, batch, seq, vocab):
     return torch.randint(0, vocab, (batch, seq), generator=torch.Generator().manual_seed(seed))
 
 
-@exercise("05.embed", points=1, reference=ref.embed, title="token and position embeddings")
+@exercise("05.embed", points=1, reference=ref.embed, title="token and position embeddings", mistakes=mistakes.EMBED)
 def check_embed(embed):
     model = _tiny_model(1)
     generator = torch.Generator().manual_seed(11)
@@ -443,15 +336,13 @@ def check_embed(embed):
         case = {"tokens": tokens, "W_E shape": tuple(W_E.shape), "W_pos shape": tuple(W_pos.shape)}
         with torch.no_grad():
             got = embed(tokens.clone(), W_E.clone(), W_pos.clone())
-            want = ref.embed(tokens, W_E, W_pos)
-            expect_close(got, want, case=case, what="the embeddings", atol=1e-6,
-                         mistakes={"add the position embeddings W_pos[:T]": W_E[tokens],
-                                   "position embeddings are indexed by position 0..T-1, not by token":
-                                   W_E[tokens] + W_pos[tokens]},
+            expect_close(got, ref.embed(tokens, W_E, W_pos), case=case, what="the embeddings", atol=1e-6,
+                         mistakes=mistakes.EMBED.answers(tokens, W_E, W_pos),
                          hint="W_E[tokens] has shape (B, T, d_model); add W_pos[:T], which broadcasts over the batch")
 
 
-@exercise("05.transformer_block", points=2, reference=ref.transformer_block, title="a pre-LayerNorm transformer block")
+@exercise("05.transformer_block", points=2, reference=ref.transformer_block, title="a pre-LayerNorm transformer block",
+          mistakes=mistakes.TRANSFORMER_BLOCK)
 def check_transformer_block(transformer_block):
     model, other = _tiny_model(2), _tiny_model(4, d_model=12, n_heads=3, d_mlp=20, n_layers=1)
     generator = torch.Generator().manual_seed(7)
@@ -464,23 +355,13 @@ def check_transformer_block(transformer_block):
         case = {"x shape": (batch, seq, d_model), "block": name}
         with torch.no_grad():
             got = transformer_block(block, x.clone())
-            want = ref.transformer_block(block, x)
-            mid = x + block.attn(block.ln1(x))
-            post_ln_mid = block.ln1(x + block.attn(x))
-            expect_close(got, want, case=case, what="the block's output", rtol=1e-4, atol=1e-5,
-                         mistakes={"pre-LayerNorm: normalise the input of each sublayer, x + attn(ln1(x)), not "
-                                   "the sum (that is the original post-LN transformer)":
-                                   block.ln2(post_ln_mid + block.mlp(post_ln_mid)),
-                                   "keep the residual connections: add each sublayer's output to x":
-                                   block.mlp(block.ln2(block.attn(block.ln1(x)))),
-                                   "the MLP reads the stream *after* attention was added (sequential, not parallel)":
-                                   x + block.attn(block.ln1(x)) + block.mlp(block.ln2(x)),
-                                   "apply ln2 before the MLP": mid + block.mlp(mid),
-                                   "apply ln1 before attention": x + block.attn(x) + block.mlp(block.ln2(x + block.attn(x)))},
+            expect_close(got, ref.transformer_block(block, x), case=case, what="the block's output", rtol=1e-4,
+                         atol=1e-5, mistakes=mistakes.TRANSFORMER_BLOCK.answers(block, x),
                          hint="x = x + block.attn(block.ln1(x)); then x = x + block.mlp(block.ln2(x))")
 
 
-@exercise("05.gpt_forward", points=1, reference=ref.gpt_forward, title="TinyGPT assembled from its parts")
+@exercise("05.gpt_forward", points=1, reference=ref.gpt_forward, title="TinyGPT assembled from its parts",
+          mistakes=mistakes.GPT_FORWARD)
 def check_gpt_forward(gpt_forward):
     models = [(_tiny_model(3), "a small random TinyGPT (2 blocks)"),
               (_tiny_model(5, vocab_size=9, n_ctx=10, d_model=12, n_heads=3, d_mlp=24, n_layers=3),
@@ -490,17 +371,8 @@ def check_gpt_forward(gpt_forward):
         case = {"tokens": tokens, "model": name}
         with torch.no_grad():
             got = gpt_forward(model, tokens.clone())
-            want = model(tokens)
-            x = model.W_E[tokens] + model.W_pos[:seq]
-            for block in model.blocks:
-                x = block(x)
-            one_block = model.W_E[tokens] + model.W_pos[:seq]
-            one_block = model.ln_final(model.blocks[0](one_block)) @ model.W_U
-            expect_close(got, want, case=case, what="the logits", rtol=1e-4, atol=1e-5,
-                         mistakes={"apply the final LayerNorm (model.ln_final) before the unembedding": x @ model.W_U,
-                                   "run the input through every block in model.blocks, in order": one_block,
-                                   "unembed with model.W_U (TinyGPT does not tie it to W_E)":
-                                   model.ln_final(x) @ model.W_E.T},
+            expect_close(got, model(tokens), case=case, what="the logits", rtol=1e-4, atol=1e-5,
+                         mistakes=mistakes.GPT_FORWARD.answers(model, tokens),
                          hint="embed, then x = block(x) for each block, then model.ln_final(x) @ model.W_U")
 
 
@@ -513,7 +385,8 @@ def as_pair(got, case=None):
     return got
 
 
-@exercise("05.fit_power_law", points=1, reference=ref.fit_power_law, title="fit a power law on log-log axes")
+@exercise("05.fit_power_law", points=1, reference=ref.fit_power_law, title="fit a power law on log-log axes",
+          mistakes=mistakes.FIT_POWER_LAW)
 def check_fit_power_law(fit_power_law):
     cases = [(np.array([1e3, 1e4, 1e5, 1e6]), 3.0, 0.1, None),
              (np.array([200.0, 800.0, 3200.0, 12800.0, 51200.0]), 12.0, 0.25, None),
@@ -524,11 +397,8 @@ def check_fit_power_law(fit_power_law):
             losses = losses * np.exp(np.random.default_rng(seed).normal(0, 0.02, len(sizes)))
         case = {"sizes": sizes, "losses": np.round(losses, 4)}
         got = as_pair(fit_power_law(sizes.copy(), losses.copy()), case=case)
-        want = ref.fit_power_law(sizes, losses)
-        slope, intercept = np.polyfit(np.log(sizes), np.log(losses), 1)
-        expect_close([as_float(got[0], case=case, what="a"), as_float(got[1], case=case, what="alpha")], want,
-                     case=case, what="(a, alpha)", rtol=1e-4,
-                     mistakes={"alpha is minus the slope: L = a · N^(-alpha) falls as N grows": (np.exp(intercept), slope),
-                               "a is exp(intercept): the fit gives ln a, not a": (intercept, -slope)},
+        expect_close([as_float(got[0], case=case, what="a"), as_float(got[1], case=case, what="alpha")],
+                     ref.fit_power_law(sizes, losses), case=case, what="(a, alpha)", rtol=1e-4,
+                     mistakes=mistakes.FIT_POWER_LAW.answers(sizes, losses),
                      hint="fit a straight line to (ln N, ln L) with np.polyfit(..., 1): "
                           "slope = -alpha, intercept = ln a")

@@ -108,11 +108,12 @@ def _merges_compare(got, want):
 
 def _bpe_tie_variants_differ(text, n_merges):
     """True when breaking ties another way (the first pair seen, the largest pair) learns other merges."""
-    from .checks import _bpe_variant
+    from . import mistakes
     from . import reference as ref
 
     want = ref.train_bpe(text, n_merges)
-    return all(_bpe_variant(text, n_merges, tie=tie) != want for tie in ("first", "largest"))
+    return all(variant(text, n_merges) != want
+               for variant in (mistakes.train_bpe_first_seen_ties, mistakes.train_bpe_largest_ties))
 
 
 @hidden("05.train_bpe", compare=_merges_compare)
