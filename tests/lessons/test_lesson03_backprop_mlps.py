@@ -13,83 +13,20 @@ from course_utils.lessons.lesson03_backprop_mlps import reference as ref
 Value = ref.Value
 
 
-# --- linear_backward ---
-
-def linear_backward_transposed_dW(dZ, X, W):
-    dX, _, db = ref.linear_backward(dZ, X, W)
-    return dX, np.asarray(X).T @ np.asarray(dZ), db
-
-
-def linear_backward_unsummed_db(dZ, X, W):
-    dX, dW, _ = ref.linear_backward(dZ, X, W)
-    return dX, dW, np.asarray(dZ)
-
-
-def linear_backward_mean_db(dZ, X, W):
-    dX, dW, _ = ref.linear_backward(dZ, X, W)
-    return dX, dW, np.asarray(dZ).mean(axis=0)
-
-
-def linear_backward_uses_X(dZ, X, W):
-    _, dW, db = ref.linear_backward(dZ, X, W)
-    return np.asarray(X) @ np.asarray(W).T @ np.asarray(W), dW, db
-
-
-# --- mlp_backward ---
-
-def _mlp_grads(params, X, y, *, axis=1, mean=True, tanh_grad=True):
-    cache = ref.mlp_forward(params, X)
-    n = len(X)
-    d = ref.softmax(cache["logits"], axis=axis)
-    d[np.arange(n), y] -= 1
-    if mean:
-        d /= n
-    dH, dW2, db2 = ref.linear_backward(d, cache["H"], params["W2"])
-    dZ1 = ref.tanh_backward(dH, cache["H"]) if tanh_grad else dH
-    _, dW1, db1 = ref.linear_backward(dZ1, cache["X"], params["W1"])
-    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
-
-
-def _mlp_grads_layer2_from_Z1(params, X, y):
-    """The second layer's weight gradient taken against Z1 instead of H = tanh(Z1)."""
-    grads = ref.mlp_backward(params, X, y)
-    cache = ref.mlp_forward(params, X)
-    d = ref.softmax(cache["logits"], axis=1)
-    d[np.arange(len(X)), y] -= 1
-    grads["W2"] = (d / len(X)).T @ cache["Z1"]
-    return grads
-
+# --- mutants: wrong implementations the lesson's mistakes.py does not declare ---
 
 # --- apply_op ---
-
-def apply_op_swapped_mul(op, a, b=None):
-    if op == "*":
-        return Value(a.data * b.data, (a, b), (a.data, b.data), "*")
-    return ref.apply_op(op, a, b)
-
-
-def apply_op_pow_without_factor(op, a, b=None):
-    if op == "**":
-        return Value(a.data ** b, (a,), (a.data ** (b - 1),), "**")
-    return ref.apply_op(op, a, b)
-
-
-def apply_op_tanh_of_input(op, a, b=None):
-    if op == "tanh":
-        t = math.tanh(a.data)
-        return Value(t, (a,), (1 - a.data ** 2,), "tanh")
-    return ref.apply_op(op, a, b)
-
-
-def apply_op_relu_always_one(op, a, b=None):
-    if op == "relu":
-        return Value(max(a.data, 0.0), (a,), (1.0,), "relu")
-    return ref.apply_op(op, a, b)
-
 
 def apply_op_without_children(op, a, b=None):
     out = ref.apply_op(op, a, b)
     return Value(out.data, (), (), op)
+
+
+def apply_op_pow_precedence(op, a, b=None):
+    """b * a**b - 1: the exponent's "- 1" applied to the whole product."""
+    if op == "**":
+        return Value(a.data ** b, (a,), (b * a.data ** b - 1,), "**")
+    return ref.apply_op(op, a, b)
 
 
 # --- topological_order ---
@@ -125,72 +62,30 @@ def topo_without_root(root):
     return ref.topological_order(root)[:-1]
 
 
+def topo_bfs_reversed(root):
+    """Breadth-first from the root, reversed: a node reached early through a short path lands too late."""
+    order, seen, queue = [], {id(root)}, [root]
+    while queue:
+        node = queue.pop(0)
+        order.append(node)
+        for child in node._children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                queue.append(child)
+    return order[::-1]
+
+
 # --- backward ---
 
-def backward_overwrites(root):
+def backward_without_chain(root):
+    """Adds each local gradient without multiplying by the node's own gradient."""
     root.grad = 1.0
     for node in reversed(ref.topological_order(root)):
         for child, local in zip(node._children, node._local_grads):
-            child.grad = local * node.grad
-
-
-def backward_forward_order(root):
-    root.grad = 1.0
-    for node in ref.topological_order(root):
-        for child, local in zip(node._children, node._local_grads):
-            child.grad += local * node.grad
-
-
-def backward_unseeded(root):
-    for node in reversed(ref.topological_order(root)):
-        for child, local in zip(node._children, node._local_grads):
-            child.grad += local * node.grad
-
-
-def backward_recursive(root):
-    root.grad = 1.0
-
-    def push(node):
-        for child, local in zip(node._children, node._local_grads):
-            child.grad += local * node.grad
-            push(child)
-
-    push(root)
+            child.grad += local
 
 
 # --- train_epoch ---
-
-def train_epoch_no_zero_grad(model, optimizer, X, y, batch_size):
-    losses = []
-    for start in range(0, len(X), batch_size):
-        loss = F.cross_entropy(model(X[start:start + batch_size]), y[start:start + batch_size])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
-
-
-def train_epoch_step_before_backward(model, optimizer, X, y, batch_size):
-    losses = []
-    for start in range(0, len(X), batch_size):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(X[start:start + batch_size]), y[start:start + batch_size])
-        optimizer.step()
-        loss.backward()
-        losses.append(loss.item())
-    return losses
-
-
-def train_epoch_drop_last(model, optimizer, X, y, batch_size):
-    losses = []
-    for start in range(0, len(X) - batch_size + 1, batch_size):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(X[start:start + batch_size]), y[start:start + batch_size])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
-
 
 def train_epoch_returns_tensors(model, optimizer, X, y, batch_size):
     losses = []
@@ -213,123 +108,6 @@ def train_epoch_softmax_then_cross_entropy(model, optimizer, X, y, batch_size):
         optimizer.step()
         losses.append(loss.item())
     return losses
-
-
-# --- early_stopping ---
-
-def early_stopping_late(val_losses, patience):
-    best_epoch, best = 0, math.inf
-    for epoch, loss in enumerate(val_losses):
-        if loss < best:
-            best_epoch, best = epoch, loss
-        elif epoch - best_epoch > patience:
-            return best_epoch, epoch
-    return best_epoch, len(val_losses) - 1
-
-
-def early_stopping_ties_improve(val_losses, patience):
-    best_epoch, best = 0, math.inf
-    for epoch, loss in enumerate(val_losses):
-        if loss <= best:
-            best_epoch, best = epoch, loss
-        elif epoch - best_epoch >= patience:
-            return best_epoch, epoch
-    return best_epoch, len(val_losses) - 1
-
-
-def early_stopping_global_best(val_losses, patience):
-    return int(np.argmin(val_losses)), ref.early_stopping(val_losses, patience)[1]
-
-
-MUTANTS = {
-    "03.linear_backward": [
-        (linear_backward_transposed_dW, "dZᵀ · X"),
-        (linear_backward_unsummed_db, "sums dZ over the batch"),
-        (linear_backward_mean_db, "do not average"),
-        (linear_backward_uses_X, "does not depend on X"),
-    ],
-    "03.tanh_backward": [
-        (lambda dH, H: 1 - np.asarray(H) ** 2, "upstream gradient"),
-        (lambda dH, H: np.asarray(dH) * (1 - np.asarray(H)), "square matters"),
-        (lambda dH, H: np.asarray(dH) * (1 - np.tanh(H) ** 2), "H is already tanh(Z)"),
-    ],
-    "03.mlp_backward": [
-        (lambda params, X, y: _mlp_grads(params, X, y, axis=0), "over the classes"),
-        (lambda params, X, y: _mlp_grads(params, X, y, mean=False), "mean over the batch"),
-        (lambda params, X, y: _mlp_grads(params, X, y, tanh_grad=False), "through tanh"),
-        lambda params, X, y: [g for g in ref.mlp_backward(params, X, y).values()],
-    ],
-    "03.apply_op": [
-        (apply_op_swapped_mul, "*other* input"),
-        (apply_op_pow_without_factor, "drop the factor"),
-        (apply_op_tanh_of_input, "use the output t"),
-        (apply_op_relu_always_one, "only where its input is positive"),
-        apply_op_without_children,
-        lambda op, a, b=None: ref.apply_op(op, a, b).data,
-    ],
-    "03.topological_order": [
-        (topo_preorder, "post-order"),
-        (topo_without_visited_set, "visited"),
-        (topo_without_root, "include root itself"),
-    ],
-    "03.backward": [
-        (backward_overwrites, "accumulate with +="),
-        (backward_forward_order, "*reverse* topological order"),
-        (backward_unseeded, "root.grad = 1"),
-        (backward_recursive, "instead of recursing"),
-    ],
-    "03.train_epoch": [
-        (train_epoch_no_zero_grad, "zero_grad"),
-        (train_epoch_step_before_backward, "never changed"),
-        (train_epoch_drop_last, "smaller batch"),
-        train_epoch_returns_tensors,
-        train_epoch_softmax_then_cross_entropy,
-    ],
-    "03.early_stopping": [
-        (early_stopping_late, "≥ patience"),
-        (early_stopping_ties_improve, "strict <"),
-        (early_stopping_global_best, "before stopping"),
-        lambda val_losses, patience: ref.early_stopping(val_losses, patience)[0],
-    ],
-}
-
-# --- audit: more plausible mistakes ---------------------------------------------------------------------------
-
-def linear_backward_db_over_outputs(dZ, X, W):
-    dX, dW, _ = ref.linear_backward(dZ, X, W)
-    return dX, dW, np.asarray(dZ).sum(axis=1)
-
-
-def tanh_backward_sigmoid_derivative(dH, H):
-    return np.asarray(dH) * np.asarray(H) * (1 - np.asarray(H))
-
-
-def apply_op_pow_precedence(op, a, b=None):
-    """b * a**b - 1: the exponent's "- 1" applied to the whole product."""
-    if op == "**":
-        return Value(a.data ** b, (a,), (b * a.data ** b - 1,), "**")
-    return ref.apply_op(op, a, b)
-
-
-def backward_without_chain(root):
-    """Adds each local gradient without multiplying by the node's own gradient."""
-    root.grad = 1.0
-    for node in reversed(ref.topological_order(root)):
-        for child, local in zip(node._children, node._local_grads):
-            child.grad += local
-
-
-def topo_bfs_reversed(root):
-    """Breadth-first from the root, reversed: a node reached early through a short path lands too late."""
-    order, seen, queue = [], {id(root)}, [root]
-    while queue:
-        node = queue.pop(0)
-        order.append(node)
-        for child in node._children:
-            if id(child) not in seen:
-                seen.add(id(child))
-                queue.append(child)
-    return order[::-1]
 
 
 def train_epoch_skips_last_step(model, optimizer, X, y, batch_size):
@@ -357,6 +135,8 @@ def train_epoch_zero_grad_before_step(model, optimizer, X, y, batch_size):
     return losses
 
 
+# --- early_stopping ---
+
 def early_stopping_compares_previous_epoch(val_losses, patience):
     """Counts epochs without a drop from the *previous* epoch, not from the best one."""
     best_epoch, best, waited = 0, math.inf, 0
@@ -377,6 +157,40 @@ def early_stopping_last_of_ties(val_losses, patience):
     best_epoch, stop_epoch = ref.early_stopping(val_losses, patience)
     seen = list(val_losses[:stop_epoch + 1])
     return len(seen) - 1 - int(np.argmin(seen[::-1])), stop_epoch
+
+
+MUTANTS = {
+    "03.linear_backward": [],
+    "03.tanh_backward": [],
+    "03.mlp_backward": [
+        lambda params, X, y: [g for g in ref.mlp_backward(params, X, y).values()],
+    ],
+    "03.apply_op": [
+        apply_op_without_children,
+        lambda op, a, b=None: ref.apply_op(op, a, b).data,
+        apply_op_pow_precedence,
+    ],
+    "03.topological_order": [
+        (topo_preorder, "post-order"),
+        (topo_without_visited_set, "visited"),
+        (topo_without_root, "include root itself"),
+        topo_bfs_reversed,
+    ],
+    "03.backward": [
+        backward_without_chain,
+    ],
+    "03.train_epoch": [
+        train_epoch_returns_tensors,
+        train_epoch_softmax_then_cross_entropy,
+        (train_epoch_skips_last_step, "weights after the epoch"),
+        (train_epoch_zero_grad_before_step, "never changed"),
+    ],
+    "03.early_stopping": [
+        lambda val_losses, patience: ref.early_stopping(val_losses, patience)[0],
+        early_stopping_compares_previous_epoch,
+        early_stopping_last_of_ties,
+    ],
+}
 
 
 # --- correct answers written differently -------------------------------------------------------------------------
@@ -501,16 +315,6 @@ def early_stopping_as_array(val_losses, patience):
 def early_stopping_as_tensor(val_losses, patience):
     return torch.tensor(ref.early_stopping(val_losses, patience))
 
-
-MUTANTS["03.linear_backward"].append((linear_backward_db_over_outputs, "axis 0"))
-MUTANTS["03.tanh_backward"].append((tanh_backward_sigmoid_derivative, "sigmoid"))
-MUTANTS["03.mlp_backward"].append((lambda params, X, y: _mlp_grads_layer2_from_Z1(params, X, y), "not Z1"))
-MUTANTS["03.apply_op"].append(apply_op_pow_precedence)
-MUTANTS["03.topological_order"].append(topo_bfs_reversed)
-MUTANTS["03.backward"].append(backward_without_chain)
-MUTANTS["03.train_epoch"] += [(train_epoch_skips_last_step, "weights after the epoch"),
-                              (train_epoch_zero_grad_before_step, "never changed")]
-MUTANTS["03.early_stopping"] += [early_stopping_compares_previous_epoch, early_stopping_last_of_ties]
 
 ALTERNATIVES = {
     "03.linear_backward": [linear_backward_einsum_float32, linear_backward_torch_autograd],

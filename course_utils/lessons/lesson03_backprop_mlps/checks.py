@@ -7,15 +7,17 @@ import contextlib
 import copy
 import io
 import math
+from operator import itemgetter
 
 import numpy as np
 
-from ...checking import (CheckFailure, NotAttempted, as_array, call_with_inputs, expect_close, expect_equal,
-                        expect_true)
+from ...checking import (CheckFailure, Mistakes, NotAttempted, call_with_inputs, expect_close, expect_equal,
+                         expect_true)
 from ...checking.formatting import to_numpy
 from ...exercises import exercise
 from ...threads import one_thread
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("03", "backprop_mlps", "Backpropagation and MLPs", 90,
@@ -48,16 +50,6 @@ def _call_direct(learner, *args, case=None):
     except Exception as error:  # the learner's exception becomes a sentence
         raise CheckFailure(f"`{name}` raised {type(error).__name__}: {error}", case=case,
                            show_values=False) from None
-
-
-
-
-def _expect_close_lazy(got, expected, mistakes, **options):
-    """expect_close, computing the known mistakes (``mistakes()``) only when the answer is wrong."""
-    try:
-        expect_close(got, expected, **options)
-    except CheckFailure:
-        expect_close(got, expected, mistakes=mistakes(), **options)
 
 
 def _unfinished_helper(error, name):
@@ -106,7 +98,7 @@ def _node_name(node):
 # --- Part 1: backpropagation by hand ----------------------------------------------------------------------------
 
 @exercise("03.linear_backward", points=2, reference=ref.linear_backward,
-          title="the backward pass of a linear layer")
+          title="the backward pass of a linear layer", mistakes=mistakes.LINEAR_BACKWARD)
 def check_linear_backward(linear_backward):
     rng = np.random.default_rng(3)
     for n, d_in, d_out in ((4, 3, 2), (1, 5, 3), (6, 2, 4)):
@@ -116,21 +108,16 @@ def check_linear_backward(linear_backward):
         case = {"X shape": (n, d_in), "W shape": (d_out, d_in), "dZ shape": (n, d_out)}
         answer = _pair(linear_backward(dZ, X, W), 3, "linear_backward should return a triple (dX, dW, db).", case)
         dX, dW, db = ref.linear_backward(dZ, X, W)
-        expect_close(answer[1], dW, case=case, what="the gradient dW", rtol=1e-6,
-                     mistakes={"dW must have W's shape (d_out, d_in): it is dZᵀ · X, not Xᵀ · dZ": X.T @ dZ,
-                               "the 1/n of the mean loss is already inside dZ; do not divide again": dW / n},
+        mistaken = mistakes.LINEAR_BACKWARD.answers(dZ, X, W)
+        expect_close(answer[1], dW, case=case, what="the gradient dW", rtol=1e-6, mistakes=mistaken.map(itemgetter(1)),
                      hint="each W[j, i] multiplies X[:, i] into Z[:, j], so dW = dZᵀ · X")
-        expect_close(answer[2], db, case=case, what="the gradient db", rtol=1e-6,
-                     mistakes={"b is added to every row of Z, so db sums dZ over the batch axis (axis 0)": dZ,
-                               "sum dZ over the batch, do not average it: the 1/n is already inside dZ":
-                                   dZ.mean(axis=0),
-                               "sum over the batch (axis 0), one entry per output unit": dZ.sum(axis=1)})
-        expect_close(answer[0], dX, case=case, what="the gradient dX", rtol=1e-6,
-                     mistakes={"dX does not depend on X: Z = X Wᵀ + b gives dX = dZ · W": X @ W.T @ W},
+        expect_close(answer[2], db, case=case, what="the gradient db", rtol=1e-6, mistakes=mistaken.map(itemgetter(2)))
+        expect_close(answer[0], dX, case=case, what="the gradient dX", rtol=1e-6, mistakes=mistaken.map(itemgetter(0)),
                      hint="Z = X Wᵀ + b, so dX = dZ · W (shape (n, d_in))")
 
 
-@exercise("03.tanh_backward", points=1, reference=ref.tanh_backward, title="the backward pass of tanh")
+@exercise("03.tanh_backward", points=1, reference=ref.tanh_backward, title="the backward pass of tanh",
+          mistakes=mistakes.TANH_BACKWARD)
 def check_tanh_backward(tanh_backward):
     rng = np.random.default_rng(4)
     for shape in ((5,), (2, 1), (3, 4)):
@@ -138,31 +125,13 @@ def check_tanh_backward(tanh_backward):
         H, dH = np.tanh(Z), rng.normal(size=shape).round(2)
         case = {"H = tanh(Z)": H, "dH": dH}
         expect_close(tanh_backward(dH, H), ref.tanh_backward(dH, H), case=case, what="dZ", rtol=1e-6,
-                     mistakes={"multiply by the upstream gradient dH: by the chain rule, dL/dZ = dL/dH · (1 − H²)":
-                                   1 - H ** 2,
-                               "tanh'(z) = 1 − tanh(z)²: the square matters": dH * (1 - H),
-                               "H is already tanh(Z): use 1 − H², not 1 − tanh(H)²": dH * (1 - np.tanh(H) ** 2),
-                               "H(1 − H) is the sigmoid's derivative; tanh's is 1 − H²": dH * H * (1 - H)},
+                     mistakes=mistakes.TANH_BACKWARD.answers(dH, H),
                      hint="dZ = dH · (1 − H²), elementwise")
 
 
-def _mlp_variant(params, X, y, *, axis=1, mean=True, onehot=True, tanh_grad=True, layer2_input="H"):
-    """The gradients a slightly wrong backward pass would produce (to recognise the mistake)."""
-    cache = ref.mlp_forward(params, X)
-    n = len(X)
-    dlogits = ref.softmax(cache["logits"], axis=axis)
-    if onehot:
-        dlogits[np.arange(n), y] -= 1.0
-    if mean:
-        dlogits /= n
-    dW2 = dlogits.T @ cache[layer2_input]
-    dH = dlogits @ params["W2"]
-    dZ1 = dH * (1 - cache["H"] ** 2) if tanh_grad else dH
-    return {"W1": dZ1.T @ X, "b1": dZ1.sum(axis=0), "W2": dW2, "b2": dlogits.sum(axis=0)}
-
-
 @exercise("03.mlp_backward", points=2, reference=ref.mlp_backward,
-          title="backpropagation through a 2-layer network, checked against torch.autograd")
+          title="backpropagation through a 2-layer network, checked against torch.autograd",
+          mistakes=mistakes.MLP_BACKWARD)
 def check_mlp_backward(mlp_backward):
     with one_thread():
         _check_mlp_backward(mlp_backward)
@@ -187,18 +156,11 @@ def _check_mlp_backward(mlp_backward):
         hidden = torch.tanh(torch.tensor(X) @ tensors["W1"].T + tensors["b1"])
         loss = F.cross_entropy(hidden @ tensors["W2"].T + tensors["b2"], torch.tensor(y))
         loss.backward()
-        variants = {"the loss is a mean over the batch: divide dL/dlogits by n": dict(mean=False),
-                    "softmax normalises each example's logits: take it over the classes (axis 1)": dict(axis=0),
-                    "dL/dlogits = (softmax(logits) − onehot(y)) / n: did you forget to subtract 1 at the label?":
-                        dict(onehot=False),
-                    "backpropagate through tanh: multiply dH by (1 − H²) before the first layer": dict(tanh_grad=False),
-                    "the second layer's input is H = tanh(Z1), not Z1": dict(layer2_input="Z1")}
+        mistaken = mistakes.MLP_BACKWARD.answers(params, X, y)
         for key in ("b2", "W2", "b1", "W1"):
-            _expect_close_lazy(answer[key], tensors[key].grad.numpy(), case=case, what=f"the gradient for {key}",
-                               rtol=1e-5, atol=1e-9,
-                               mistakes=lambda: {hint: _mlp_variant(params, X, y, **options)[key]
-                                                 for hint, options in variants.items()},
-                               hint="go backwards: dlogits, then the second linear layer, tanh, the first linear layer")
+            expect_close(answer[key], tensors[key].grad.numpy(), case=case, what=f"the gradient for {key}",
+                         rtol=1e-5, atol=1e-9, mistakes=mistaken.map(itemgetter(key)),
+                         hint="go backwards: dlogits, then the second linear layer, tanh, the first linear layer")
 
 
 # --- Part 2: a scalar autograd engine ---------------------------------------------------------------------------
@@ -299,13 +261,17 @@ def _value_class(learner):
     return candidate if usable else ref.Value
 
 
+def _local_grads(value):
+    return list(value._local_grads)
+
+
 APPLY_OP_CASES = [("+", 2.0, -3.0), ("*", 2.0, -3.0), ("*", 0.5, 4.0), ("**", 1.5, 2), ("**", -2.0, 3),
                   ("**", 4.0, -1), ("**", 2.25, 0.5), ("exp", 0.7, None), ("tanh", 0.8, None), ("tanh", -1.2, None),
                   ("relu", 1.3, None), ("relu", -0.4, None)]
 
 
 @exercise("03.apply_op", points=2, reference=ref.apply_op,
-          title="the local gradients of +, *, **, exp, tanh and relu")
+          title="the local gradients of +, *, **, exp, tanh and relu", mistakes=mistakes.APPLY_OP)
 def check_apply_op(apply_op):
     Value = _value_class(apply_op)
     for op, a, b in APPLY_OP_CASES:
@@ -334,22 +300,9 @@ def check_apply_op(apply_op):
         local = list(out._local_grads)
         expect_true(len(local) == n_inputs, f"the result should have one local gradient per child ({n_inputs}), "
                     f"but it has {len(local)}.", case=case)
-        mistakes = {}
-        if op == "*":
-            mistakes["each input's local gradient is the *other* input: ∂(a·b)/∂a = b"] = [a, b]
-        if op == "**":
-            mistakes["∂(aᵇ)/∂a = b·aᵇ⁻¹: did you drop the factor b?"] = [a ** (b - 1)]
-            mistakes["∂(aᵇ)/∂a = b·aᵇ⁻¹: the exponent drops by one"] = [b * a ** b]
-        if op == "exp":
-            mistakes["∂eᵃ/∂a = eᵃ, the output itself"] = [a]
-        if op == "tanh":
-            mistakes["use the output t = tanh(a): ∂t/∂a = 1 − t², not 1 − a²"] = [1 - a * a]
-            mistakes["∂tanh(a)/∂a = 1 − tanh(a)²: the square matters"] = [1 - math.tanh(a)]
-        if op == "relu":
-            mistakes["relu passes gradient only where its input is positive: 1 if a > 0 else 0"] = [1.0]
-            mistakes["relu's slope is 1 for a > 0 and 0 otherwise, not the output"] = [max(a, 0.0)]
         expect_close(local, want_grads, case=case, what="the local gradients", rtol=1e-6, atol=1e-9,
-                     mistakes=mistakes, hint=f"write down d(out)/d(input) for {op} and evaluate it at the inputs")
+                     mistakes=mistakes.APPLY_OP.answers(op, *inputs).map(_local_grads),
+                     hint=f"write down d(out)/d(input) for {op} and evaluate it at the inputs")
     # Random expressions built from your apply_op, differentiated by the reference backward, against torch.
     for seed in (11, 12, 13):
         leaf_values, program = _random_program(seed)
@@ -413,45 +366,27 @@ def check_topological_order(topological_order):
                             hint="append a node only after all of its children (a post-order depth-first search)")
 
 
-def _backward_variant(root, *, accumulate=True, reverse=True, seed_root=True, recursive=False):
-    """What a slightly wrong backward would leave in the leaves' grads."""
-    if seed_root:
-        root.grad = 1.0
-    if recursive:
-        def push(node):
-            for child, local in zip(node._children, node._local_grads):
-                child.grad += local * node.grad
-                push(child)
-        push(root)
-        return
-    order = ref.topological_order(root)
-    for node in (reversed(order) if reverse else order):
-        for child, local in zip(node._children, node._local_grads):
-            child.grad = child.grad + local * node.grad if accumulate else local * node.grad
+def _leaves_grads_after(backward):
+    """``backward`` as a function of (root, leaves) whose answer is the grads it leaves on the leaves."""
+    def run(root, leaves):
+        backward(root)
+        return [leaf.grad for leaf in leaves]
+    return run
+
+
+BACKWARD_LEAVES_GRADS = Mistakes({hint: _leaves_grads_after(backward) for hint, backward in mistakes.BACKWARD})
 
 
 @exercise("03.backward", points=2, reference=ref.backward,
-          title="backpropagation through any graph of Values, checked against torch.autograd")
+          title="backpropagation through any graph of Values, checked against torch.autograd",
+          mistakes=mistakes.BACKWARD)
 def check_backward(backward):
-    variants = {"a Value used twice (like x in x*x) gets gradient from every use: accumulate with +=, "
-                "do not overwrite": dict(accumulate=False),
-                "start with root.grad = 1 (dL/dL = 1)": dict(seed_root=False),
-                "walk the nodes in *reverse* topological order, so that a node's grad is complete before "
-                "it is passed on": dict(reverse=False),
-                "pass each node's gradient on once, after it has heard from all of its parents: use the "
-                "reverse topological order instead of recursing": dict(recursive=True)}
-    for index, (description, leaves, root) in enumerate(_graph_cases()):
+    for description, leaves, root in _graph_cases():
         case = {"graph": description}
+        # the mistakes run on the graph as it was before the learner's backward filled in its grads
+        mistaken = BACKWARD_LEAVES_GRADS.answers(*copy.deepcopy((root, leaves)))
         _call_direct(backward, root, case=case)
         got = [getattr(leaf, "grad", None) for leaf in leaves]
-
-        def wrong(index=index):
-            answers = {}
-            for hint, options in variants.items():
-                _, variant_leaves, variant_root = _graph_cases()[index]
-                _backward_variant(variant_root, **options)
-                answers[hint] = [leaf.grad for leaf in variant_leaves]
-            return answers
         leaf_values = [leaf.data for leaf in leaves]
         import torch
 
@@ -459,9 +394,9 @@ def check_backward(backward):
         torch_root = _rebuild_in_torch(root, leaves, tensors)
         want = [0.0 if g is None else float(g)
                 for g in torch.autograd.grad(torch_root, tensors, allow_unused=True)]
-        _expect_close_lazy(got, want, wrong, case=case, what="the leaves' .grad after backward", rtol=1e-6,
-                           atol=1e-9, hint="root.grad = 1, then for each node in reverse topological order: "
-                                          "child.grad += local_grad * node.grad")
+        expect_close(got, want, case=case, what="the leaves' .grad after backward", rtol=1e-6, atol=1e-9,
+                     mistakes=mistaken, hint="root.grad = 1, then for each node in reverse topological order: "
+                                             "child.grad += local_grad * node.grad")
 
 
 def _rebuild_in_torch(root, leaves, tensors):
@@ -485,23 +420,6 @@ def _rebuild_in_torch(root, leaves, tensors):
 
 
 # --- Part 3: training an MLP with torch -------------------------------------------------------------------------
-
-def _train_variant(model, optimizer, X, y, batch_size, *, zero_grad=True, drop_last=False, step=True):
-    import torch.nn.functional as F
-
-    losses = []
-    stop = len(X) - batch_size + 1 if drop_last else len(X)
-    for start in range(0, stop, batch_size):
-        X_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
-        if zero_grad:
-            optimizer.zero_grad()
-        loss = F.cross_entropy(model(X_batch), y_batch)
-        loss.backward()
-        if step:
-            optimizer.step()
-        losses.append(loss.item())
-    return losses
-
 
 def _training_setup(seed):
     """A tiny MLP, its SGD optimizer and 10 examples, all fixed without touching torch's global seed."""
@@ -555,7 +473,7 @@ def expect_same_weights(model, want_model, *, case=None):
 
 
 @exercise("03.train_epoch", points=2, reference=ref.train_epoch, may_modify=("model", "optimizer"),
-          title="one epoch of mini-batch training in torch")
+          title="one epoch of mini-batch training in torch", mistakes=mistakes.TRAIN_EPOCH)
 def check_train_epoch(train_epoch):
     with one_thread():
         _check_train_epoch(train_epoch)
@@ -570,16 +488,10 @@ def _check_train_epoch(train_epoch):
         answer = loss_list(losses, case=case)
         want_model, want_optimizer, want_X, want_y = _training_setup(seed)
         want = ref.train_epoch(want_model, want_optimizer, want_X, want_y, batch_size)
-        wrong = lambda: {
-            "call optimizer.zero_grad() before each backward: torch adds new gradients to the old ones":
-                _train_variant(*_training_setup(seed), batch_size, zero_grad=False),
-            # a step before backward finds the gradients just zeroed: the weights never change either
-            "the weights never changed: call loss.backward() and then optimizer.step() for every batch":
-                _train_variant(*_training_setup(seed), batch_size, step=False),
-            "the last, smaller batch counts too: loop with range(0, len(X), batch_size)":
-                _train_variant(*_training_setup(seed), batch_size, drop_last=True)}
-        _expect_close_lazy(answer, want, wrong, case=case, what="the list of batch losses", **LOSS_TOLERANCE,
-                           hint="for each batch in order: zero_grad, loss = cross_entropy(model(X_batch), y_batch), "
+        # the learner trained copies: model and optimizer are still as set up, for the mistakes to train
+        expect_close(answer, want, case=case, what="the list of batch losses", **LOSS_TOLERANCE,
+                     mistakes=mistakes.TRAIN_EPOCH.answers(model, optimizer, X, y, batch_size),
+                     hint="for each batch in order: zero_grad, loss = cross_entropy(model(X_batch), y_batch), "
                           "backward, step, and record loss.item()")
         expect_same_weights(trained, want_model, case=case)
 
@@ -595,17 +507,8 @@ EARLY_STOPPING_CASES = [
 ]
 
 
-def _early_stopping_variant(val_losses, patience, *, ties_improve=False, late=False):
-    best_epoch, best = 0, math.inf
-    for epoch, loss in enumerate(val_losses):
-        if loss < best or (ties_improve and loss == best):
-            best_epoch, best = epoch, loss
-        elif (epoch - best_epoch > patience) if late else (epoch - best_epoch >= patience):
-            return best_epoch, epoch
-    return best_epoch, len(val_losses) - 1
-
-
-@exercise("03.early_stopping", points=1, reference=ref.early_stopping, title="early stopping with patience")
+@exercise("03.early_stopping", points=1, reference=ref.early_stopping, title="early stopping with patience",
+          mistakes=mistakes.EARLY_STOPPING)
 def check_early_stopping(early_stopping):
     for losses, patience in EARLY_STOPPING_CASES:
         case = {"val_losses": losses, "patience": patience}
@@ -613,12 +516,6 @@ def check_early_stopping(early_stopping):
         want = ref.early_stopping(losses, patience)
         stopped = losses[:want[1] + 1]
         expect_equal(answer, want, case=case, what="(best_epoch, stop_epoch)",
-                     mistakes={"stop as soon as `patience` epochs have passed without improvement "
-                               "(epoch − best_epoch ≥ patience)": _early_stopping_variant(losses, patience, late=True),
-                               "an equal loss is not an improvement: use a strict <":
-                                   _early_stopping_variant(losses, patience, ties_improve=True),
-                               "best_epoch is the best epoch seen before stopping, not over the whole list":
-                                   (int(np.argmin(losses)), want[1]),
-                               "epochs are counted from 0: return list indices": (want[0] + 1, want[1] + 1)},
+                     mistakes=mistakes.EARLY_STOPPING.answers(list(losses), patience),
                      hint=f"walk the epochs in order, remembering the best loss so far; here training should stop "
                           f"after seeing {len(stopped)} epochs")
