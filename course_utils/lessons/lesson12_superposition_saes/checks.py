@@ -4,9 +4,11 @@ import math
 import numpy as np
 import torch
 
-from ...checking import CheckFailure, as_array, as_float, call_with_inputs, expect_close, expect_true, gradients
+from ...checking import CheckFailure, Mistakes, as_array, as_float, call_with_inputs, expect_close, expect_true, \
+    gradients
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("12", "superposition_saes", "Superposition and sparse autoencoders", 120,
@@ -30,7 +32,7 @@ def _pentagon(radius=1.0):
 
 
 @exercise("12.toy_model_forward", points=1, reference=ref.toy_model_forward,
-          title="the toy model x' = ReLU(WᵀWx + b)")
+          title="the toy model x' = ReLU(WᵀWx + b)", mistakes=mistakes.TOY_MODEL_FORWARD)
 def check_toy_model_forward(toy_model_forward):
     for seed, (batch, m, n) in enumerate([(4, 2, 5), (3, 3, 6), (2, 1, 3)]):
         g = _generator(seed)
@@ -38,18 +40,13 @@ def check_toy_model_forward(toy_model_forward):
         W = torch.randn(m, n, generator=g, dtype=torch.float64)
         b = torch.randn(n, generator=g, dtype=torch.float64) * 0.5
         case = {"x shape": (batch, n), "W shape": (m, n), "b shape": (n,)}
-        gram_out = x @ W.T @ W
         expect_close(toy_model_forward(x, W, b), ref.toy_model_forward(x, W, b), case=case, rtol=1e-5, atol=1e-7,
-                     what="x'",
-                     mistakes={"apply the ReLU: x' = ReLU(WᵀWx + b); without it the model is linear":
-                               gram_out + b,
-                               "did you forget the bias b (inside the ReLU)?": torch.relu(gram_out),
-                               "the bias goes inside the ReLU: ReLU(WᵀWx + b)": torch.relu(gram_out) + b},
+                     what="x'", mistakes=mistakes.TOY_MODEL_FORWARD.answers(x, W, b),
                      hint="compress with h = x Wᵀ (shape (batch, m)), read out with h W, add b, then ReLU")
 
 
 @exercise("12.importance_weighted_loss", points=1, reference=ref.importance_weighted_loss,
-          title="the importance-weighted reconstruction loss")
+          title="the importance-weighted reconstruction loss", mistakes=mistakes.IMPORTANCE_WEIGHTED_LOSS)
 def check_importance_weighted_loss(importance_weighted_loss):
     for seed, (batch, n) in enumerate([(6, 5), (3, 4), (1, 3)]):
         g = _generator(10 + seed)
@@ -57,20 +54,14 @@ def check_importance_weighted_loss(importance_weighted_loss):
         x_hat = torch.rand(batch, n, generator=g, dtype=torch.float64)
         importance = 0.8 ** torch.arange(n, dtype=torch.float64)
         case = {"x shape": (batch, n), "importance": importance}
-        error = (x - x_hat) ** 2
         expect_close(importance_weighted_loss(x, x_hat, importance), ref.importance_weighted_loss(x, x_hat, importance),
                      case=case, rtol=1e-5, what="the loss",
-                     mistakes={"weight each feature's squared error by its importance I_i": error.sum(1).mean(),
-                               "sum over features, then average over the batch (not a mean over everything)":
-                               (importance * error).mean(),
-                               "the importance multiplies the squared error; it does not go inside the square":
-                               ((importance * (x - x_hat)) ** 2).sum(1).mean(),
-                               "average over the batch rather than summing over it": (importance * error).sum()},
+                     mistakes=mistakes.IMPORTANCE_WEIGHTED_LOSS.answers(x, x_hat, importance),
                      hint="L = mean over the batch of Σ_i I_i (x_i − x̂_i)²")
 
 
 @exercise("12.feature_dimensionality", points=2, reference=ref.feature_dimensionality,
-          title="how many dimensions each feature gets")
+          title="how many dimensions each feature gets", mistakes=mistakes.FEATURE_DIMENSIONALITY)
 def check_feature_dimensionality(feature_dimensionality):
     g = _generator(3)
     antipodal = torch.tensor([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 2.0, -2.0]], dtype=torch.float64)
@@ -89,12 +80,6 @@ def check_feature_dimensionality(feature_dimensionality):
         if known is not None:
             assert np.allclose(expected.numpy(), known, atol=1e-9)
         got = feature_dimensionality(W.clone())
-        norms = W.norm(dim=0)
-        unit = W / norms.clamp_min(1e-12)
-        alive = norms > 1e-9
-        no_square = torch.where(alive, norms ** 2 / (unit.T @ W).abs().sum(1).clamp_min(1e-24), 0 * norms)
-        no_norm = torch.where(alive, norms ** 2 / ((W.T @ W) ** 2).sum(1).clamp_min(1e-24), 0 * norms)
-        norm_not_squared = torch.where(alive, norms / ((unit.T @ W) ** 2).sum(1).clamp_min(1e-24), 0 * norms)
         got_array = as_array(got, case={"W": label}, what="D")
         if got_array.shape == (W.shape[0],):
             raise CheckFailure(f"D should have one entry per feature (a column of W), shape {(W.shape[1],)}, but it "
@@ -104,13 +89,12 @@ def check_feature_dimensionality(feature_dimensionality):
                     "D contains nan or inf for a dead feature (a zero column); give it dimensionality 0.",
                     case={"W": label}, hint="guard the division when ||W_i|| = 0")
         expect_close(got_array, expected, case={"W": label}, rtol=1e-4, atol=1e-6, what="D",
-                     mistakes={"square each overlap: the denominator is Σ_j (Ŵ_i·W_j)²": no_square,
-                               "use the unit vector Ŵ_i = W_i / ||W_i|| in the overlaps, not W_i itself": no_norm,
-                               "the numerator is the squared norm ||W_i||²": norm_not_squared},
+                     mistakes=mistakes.FEATURE_DIMENSIONALITY.answers(W),
                      hint="D_i = ||W_i||² / Σ_j (Ŵ_i·W_j)², with the sum running over all features j (including i)")
 
 
-@exercise("12.sae_forward", points=2, reference=ref.sae_forward, title="a sparse autoencoder's forward pass")
+@exercise("12.sae_forward", points=2, reference=ref.sae_forward, title="a sparse autoencoder's forward pass",
+          mistakes=mistakes.SAE_FORWARD)
 def check_sae_forward(sae_forward):
     for seed, (batch, d, k) in enumerate([(5, 4, 8), (3, 6, 3), (1, 2, 5)]):
         g = _generator(20 + seed)
@@ -122,21 +106,18 @@ def check_sae_forward(sae_forward):
         case = {"x shape": (batch, d), "W_enc shape": (d, k), "W_dec shape": (k, d)}
         answer = _pair(sae_forward(x, W_enc, b_enc, W_dec, b_dec), "(f, x_hat)", case)
         f, x_hat = ref.sae_forward(x, W_enc, b_enc, W_dec, b_dec)
+        mistaken = mistakes.SAE_FORWARD.answers(x, W_enc, b_enc, W_dec, b_dec)
         expect_close(answer[0], f, case=case, rtol=1e-5, atol=1e-8, what="the features f",
-                     mistakes={"subtract the decoder bias before encoding: f = ReLU((x − b_dec) W_enc + b_enc)":
-                               torch.relu(x @ W_enc + b_enc),
-                               "apply the ReLU to the encoder's output": (x - b_dec) @ W_enc + b_enc,
-                               "did you forget the encoder bias b_enc?": torch.relu((x - b_dec) @ W_enc)},
+                     mistakes=mistaken.map(lambda answer: answer[0]),
                      hint="f = ReLU((x − b_dec) W_enc + b_enc), one row per example, one column per feature")
         expect_close(answer[1], x_hat, case=case, rtol=1e-5, atol=1e-8, what="the reconstruction x_hat",
-                     mistakes={"add the decoder bias back: x_hat = f W_dec + b_dec": f @ W_dec,
-                               "decode from the features f, not from the pre-activations":
-                               ((x - b_dec) @ W_enc + b_enc) @ W_dec + b_dec})
+                     mistakes=mistaken.map(lambda answer: answer[1]))
 
 
 def _sae_case(seed, batch=6, d=4, k=8):
     g = _generator(30 + seed)
-    params = [torch.randn(d, k, generator=g, dtype=torch.float64), torch.randn(k, generator=g, dtype=torch.float64) * 0.3,
+    params = [torch.randn(d, k, generator=g, dtype=torch.float64),
+              torch.randn(k, generator=g, dtype=torch.float64) * 0.3,
               torch.randn(k, d, generator=g, dtype=torch.float64), torch.randn(d, generator=g, dtype=torch.float64)]
     params[2] = params[2] / params[2].norm(dim=1, keepdim=True)
     return torch.randn(batch, d, generator=g, dtype=torch.float64), params
@@ -153,57 +134,47 @@ def sae_loss_call(sae_loss, x, params, l1_coeff):
     return value, args[1:5]
 
 
-def _reference_gradients(x, params, l1_coeff, *, detach_l1=False, detach_mse=False):
-    leaves = [p.detach().clone().requires_grad_(True) for p in params]
-    f, x_hat = ref.sae_forward(x, *leaves)
-    mse = ((x_hat - x) ** 2).sum(-1).mean()
-    l1 = f.abs().sum(-1).mean()
-    loss = (mse.detach() if detach_mse else mse) + l1_coeff * (l1.detach() if detach_l1 else l1)
-    return torch.autograd.grad(loss, leaves, allow_unused=True, materialize_grads=True)
+def _gradients_of(sae_loss):
+    """``sae_loss``'s gradients with respect to the four parameters, as a function of ``(x, params, l1_coeff)``."""
+    def gradients_of_loss(x, params, l1_coeff):
+        leaves = [p.detach().clone().requires_grad_(True) for p in params]
+        return torch.autograd.grad(sae_loss(x, *leaves, l1_coeff), leaves, allow_unused=True, materialize_grads=True)
+
+    return gradients_of_loss
 
 
-@exercise("12.sae_loss", points=2, reference=ref.sae_loss, title="the SAE loss: reconstruction + λ·L1")
+# the gradient check names a mistake by the gradients of the loss it gives
+SAE_LOSS_GRADIENTS = Mistakes({hint: _gradients_of(loss) for hint, loss in mistakes.SAE_LOSS})
+
+
+@exercise("12.sae_loss", points=2, reference=ref.sae_loss, title="the SAE loss: reconstruction + λ·L1",
+          mistakes=mistakes.SAE_LOSS)
 def check_sae_loss(sae_loss):
     for seed, l1_coeff in enumerate([0.1, 1.0, 0.0]):
         x, (W_enc, b_enc, W_dec, b_dec) = _sae_case(seed)
         case = {"x shape": tuple(x.shape), "W_enc shape": tuple(W_enc.shape), "l1_coeff": l1_coeff}
         got, leaves = sae_loss_call(sae_loss, x, (W_enc, b_enc, W_dec, b_dec), l1_coeff)
         expected = ref.sae_loss(x, W_enc, b_enc, W_dec, b_dec, l1_coeff)
-        f, x_hat = ref.sae_forward(x, W_enc, b_enc, W_dec, b_dec)
-        pre = (x - b_dec) @ W_enc + b_enc
-        mse = ((x_hat - x) ** 2).sum(-1).mean()
-        l1 = f.abs().sum(-1).mean()
         expect_close(got, expected, case=case, rtol=1e-5, what="the loss",
-                     mistakes={"the L1 penalty goes on the features f after the ReLU, not on the pre-activations":
-                               mse + l1_coeff * pre.abs().sum(-1).mean(),
-                               "sum the squared error over the input's dimensions, then average over the batch":
-                               ((x_hat - x) ** 2).mean() + l1_coeff * l1,
-                               "sum |f_k| over features, then average over the batch":
-                               mse + l1_coeff * f.abs().mean(),
-                               "add the sparsity penalty l1_coeff · mean Σ_k |f_k|": mse,
-                               "the penalty is the L1 norm of f (absolute values), not the squared L2 norm":
-                               mse + l1_coeff * (f ** 2).sum(-1).mean()},
+                     mistakes=mistakes.SAE_LOSS.answers(x, W_enc, b_enc, W_dec, b_dec, l1_coeff),
                      hint="loss = mean_batch Σ_d (x̂ − x)² + l1_coeff · mean_batch Σ_k |f_k|")
         expect_true(isinstance(got, torch.Tensor) and got.requires_grad,
                     "the loss should be a torch tensor that gradients flow through (we train with loss.backward()).",
                     case=case, hint="compute it with torch operations on the parameters; avoid .item(), float() "
                                     "or numpy inside the loss")
         grads = gradients(got, leaves, case=case, what="the loss")
-        want = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff)
-        no_l1 = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, detach_l1=True)
-        no_mse = _reference_gradients(x, (W_enc, b_enc, W_dec, b_dec), l1_coeff, detach_mse=True)
-        for name, g, w, a, b in zip(("W_enc", "b_enc", "W_dec", "b_dec"), grads, want, no_l1, no_mse):
+        params = (W_enc, b_enc, W_dec, b_dec)
+        want = _gradients_of(ref.sae_loss)(x, params, l1_coeff)
+        mistaken = SAE_LOSS_GRADIENTS.answers(x, params, l1_coeff)
+        for index, (name, g, w) in enumerate(zip(("W_enc", "b_enc", "W_dec", "b_dec"), grads, want)):
             expect_close(g, w, case=case, rtol=1e-5, atol=1e-8, what=f"the gradient of the loss with respect to {name}",
-                         mistakes={"the value is right but no gradient flows through the L1 penalty: did you call "
-                                   ".item(), .detach() or float() on it?": a,
-                                   "the value is right but no gradient flows through the reconstruction error: did "
-                                   "you call .item(), .detach() or float() on it?": b},
+                         mistakes=mistaken.map(lambda answer, index=index: answer[index]),
                          hint="the value is right but its gradient is not: keep every term a torch computation on "
                               "the parameters (no .item(), .detach(), float() or numpy anywhere in the loss)")
 
 
 @exercise("12.constrain_decoder", points=2, reference=ref.constrain_decoder,
-          title="unit-norm decoder rows and the gradient that respects them")
+          title="unit-norm decoder rows and the gradient that respects them", mistakes=mistakes.CONSTRAIN_DECODER)
 def check_constrain_decoder(constrain_decoder):
     for seed, (k, d) in enumerate([(6, 4), (3, 5), (2, 2)]):
         g = _generator(40 + seed)
@@ -213,18 +184,12 @@ def check_constrain_decoder(constrain_decoder):
         case = {"W_dec shape": (k, d), "grad shape": (k, d)}
         answer = _pair(constrain_decoder(W_dec, grad), "(W_unit, grad_perp)", case)
         unit, grad_perp = ref.constrain_decoder(W_dec, grad)
+        mistaken = mistakes.CONSTRAIN_DECODER.answers(W_dec, grad)
         expect_close(answer[0], unit, case=case, rtol=1e-5, atol=1e-8, what="the normalised decoder",
-                     mistakes={"each ROW of W_dec is a feature's direction: normalise along dim=1":
-                               W_dec / W_dec.norm(dim=0, keepdim=True),
-                               "normalise every row separately, not the whole matrix at once": W_dec / W_dec.norm()},
+                     mistakes=mistaken.map(lambda answer: answer[0]),
                      hint="divide each row by its own length: W_dec / W_dec.norm(dim=1, keepdim=True)")
-        raw_parallel = (grad * W_dec).sum(1, keepdim=True) * W_dec
         expect_close(answer[1], grad_perp, case=case, rtol=1e-5, atol=1e-8, what="the projected gradient",
-                     mistakes={"remove the gradient's component along each decoder row": grad,
-                               "project onto the UNIT row Ŵ_k: grad − (grad·Ŵ_k) Ŵ_k (your W_dec rows are not unit "
-                               "length)": grad - raw_parallel,
-                               "remove only the parallel part, keep the rest: grad − (grad·Ŵ_k) Ŵ_k":
-                               (grad * unit).sum(1, keepdim=True) * unit},
+                     mistakes=mistaken.map(lambda answer: answer[1]),
                      hint="for each row k: grad_k − (grad_k · Ŵ_k) Ŵ_k, with Ŵ_k the unit-length row")
 
 
@@ -245,7 +210,8 @@ def _metrics_cases():
     yield {"x shape": (5, 4), "f shape": (5, 7), "features that never fire": []}, x, x_hat, f
 
 
-@exercise("12.sae_metrics", points=2, reference=ref.sae_metrics, title="L0, variance explained and dead features")
+@exercise("12.sae_metrics", points=2, reference=ref.sae_metrics, title="L0, variance explained and dead features",
+          mistakes=mistakes.SAE_METRICS)
 def check_sae_metrics(sae_metrics):
     for case, x, x_hat, f in _metrics_cases():
         got = sae_metrics(x, x_hat, f)
@@ -254,48 +220,21 @@ def check_sae_metrics(sae_metrics):
                                case=case, got=got if isinstance(got, dict) else None,
                                show_values=isinstance(got, dict))
         want = ref.sae_metrics(x, x_hat, f)
+        mistaken = mistakes.SAE_METRICS.answers(x, x_hat, f)
         expect_close(as_float(got["l0"], case=case, what="l0"), want["l0"], case=case, rtol=1e-6, what="l0",
-                     mistakes={"L0 counts the active features (f > 0) per example, it does not sum their values":
-                               float(f.sum(1).mean()),
-                               "average the count over the examples in the batch": float((f > 0).sum())},
+                     mistakes=mistaken.map(lambda answer: answer["l0"]),
                      hint="L0 = mean over examples of the number of features with f > 0")
-        residual = float(((x - x_hat) ** 2).sum())
         expect_close(as_float(got["fve"], case=case, what="fve"), want["fve"], case=case, rtol=1e-6, what="fve",
-                     mistakes={"the variance is measured around the mean input: subtract x.mean(0) in the "
-                               "denominator": 1 - residual / float((x ** 2).sum()),
-                               "FVE = 1 − residual / total, not residual / total":
-                               residual / float(((x - x.mean(0)) ** 2).sum()),
-                               "the mean input is the mean over the batch (dim 0), one value per dimension":
-                               1 - residual / float(((x - x.mean(1, keepdim=True)) ** 2).sum()),
-                               "subtract the mean input x.mean(0), one value per dimension, not the mean of all "
-                               "entries": 1 - residual / float(((x - x.mean()) ** 2).sum())},
+                     mistakes=mistaken.map(lambda answer: answer["fve"]),
                      hint="FVE = 1 − Σ||x − x̂||² / Σ||x − mean(x)||²")
-        dead = int(((f > 0).sum(0) == 0).sum())
-        mistakes = {"a feature is dead when it fires on NO example of the batch":
-                    float(((f == 0).any(0)).float().mean())}
-        if dead > 1:
-            mistakes["report the FRACTION of features that are dead, not their number"] = float(dead)
         expect_close(as_float(got["dead_fraction"], case=case, what="dead_fraction"), want["dead_fraction"],
-                     case=case, what="dead_fraction", mistakes=mistakes,
+                     case=case, what="dead_fraction", mistakes=mistaken.map(lambda answer: answer["dead_fraction"]),
                      hint="a feature is dead when f == 0 for every example; divide the count by the number of "
                           "features")
 
 
-def _greedy_matching(cosines):
-    """Best cosines when each decoder row may serve only one true feature (greedy, highest cosine first)."""
-    best = torch.full((cosines.shape[0],), float("nan"), dtype=cosines.dtype)
-    used = set()
-    order = sorted(((float(cosines[i, j]), i, j) for i in range(cosines.shape[0]) for j in range(cosines.shape[1])),
-                   key=lambda item: -item[0])
-    for value, i, j in order:
-        if torch.isnan(best[i]) and j not in used:
-            best[i] = value
-            used.add(j)
-    return best
-
-
 @exercise("12.feature_recovery", points=1, reference=ref.feature_recovery,
-          title="recovering known features: best cosine similarity")
+          title="recovering known features: best cosine similarity", mistakes=mistakes.FEATURE_RECOVERY)
 def check_feature_recovery(feature_recovery):
     g = _generator(60)
     true = torch.randn(4, 3, generator=g, dtype=torch.float64)
@@ -311,8 +250,10 @@ def check_feature_recovery(feature_recovery):
     tied_true = torch.tensor([[1.0, 0, 0], [1.0, 0, 0], [0, 2.0, 0], [0, 0, 1.0]], dtype=torch.float64)
     tied_decoder = torch.tensor([[3.0, 0, 0], [0, 1.0, 1.0], [0, 1.0, -1.0], [0, 0, -1.0], [1.5, 0, 0]],
                                 dtype=torch.float64)
-    cases = [("4 true features in 3 dims, 6 learned (one anti-aligned, rows of various lengths)", true, W_dec),
-             ("unnormalised true directions", 3.0 * true, W_dec),
+    # true directions of length 3 first: with unit ones, a dot product equals normalising only the true side
+    cases = [("4 true features of length 3 in 3 dims, 6 learned (one anti-aligned, rows of various lengths)",
+              3.0 * true, W_dec),
+             ("the same with unit-length true directions", true, W_dec),
              ("3 true features of different lengths in 5 dims, 4 learned", other_true, other_decoder),
              ("ties: true features 0 and 1 are identical, decoder rows 0 and 4 point the same way, and true features "
               "2 and 3 are equally close to two decoder rows", tied_true, tied_decoder)]
@@ -320,36 +261,18 @@ def check_feature_recovery(feature_recovery):
         case = {"setting": label}
         got = feature_recovery(directions.clone(), decoder.clone())
         expected = ref.feature_recovery(directions, decoder)
-        a = directions / directions.norm(dim=1, keepdim=True)
-        b = decoder / decoder.norm(dim=1, keepdim=True)
         expect_close(got, expected, case=case, rtol=1e-5, atol=1e-8, what="the best cosine similarities",
-                     mistakes={"an anti-aligned direction (cosine −1) is not a recovered feature: drop the abs()":
-                               (a @ b.T).abs().max(1).values,
-                               "normalise both sets of directions: cosine similarity, not a dot product":
-                               (directions @ decoder.T).max(1).values,
-                               "normalise both sets of directions (the decoder rows too)":
-                               (a @ decoder.T).max(1).values,
-                               "one value per TRUE feature: take the max over the learned features (dim=1)":
-                               (a @ b.T).max(0).values,
-                               "each true feature takes its best decoder row, even when another true feature's best "
-                               "row is the same one: no one-to-one matching": _greedy_matching(a @ b.T)},
+                     mistakes=mistakes.FEATURE_RECOVERY.answers(directions, decoder),
                      hint="cosine matrix C = normalise(true) @ normalise(W_dec)ᵀ, then C.max(dim=1)")
 
 
 @exercise("12.loss_recovered", points=1, reference=ref.loss_recovered,
-          title="loss recovered when the SAE replaces the activations")
+          title="loss recovered when the SAE replaces the activations", mistakes=mistakes.LOSS_RECOVERED)
 def check_loss_recovered(loss_recovered):
     cases = [(2.0, 2.5, 3.0), (1.2, 1.2, 3.0), (1.5, 3.5, 3.0), (0.8, 1.1, 1.4)]
     for clean, spliced, ablated in cases:
         case = {"clean_loss": clean, "sae_loss": spliced, "ablated_loss": ablated}
         expect_close(as_float(loss_recovered(clean, spliced, ablated), case=case, what="the loss recovered"),
                      ref.loss_recovered(clean, spliced, ablated), case=case, rtol=1e-6, what="the loss recovered",
-                     mistakes={"measure against the ablated model, not relative to the clean loss alone":
-                               1 - (spliced - clean) / clean,
-                               "that is the fraction of loss LOST; loss recovered is 1 minus it":
-                               (spliced - clean) / (ablated - clean),
-                               "the denominator is the gap between the ablated and the CLEAN loss":
-                               (ablated - spliced) / (ablated - clean + spliced - clean),
-                               "a ratio of losses is not the score: (ablated − sae) / (ablated − clean)":
-                               clean / spliced},
+                     mistakes=mistakes.LOSS_RECOVERED.answers(clean, spliced, ablated),
                      hint="(ablated_loss − sae_loss) / (ablated_loss − clean_loss)")
