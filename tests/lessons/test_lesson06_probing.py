@@ -7,23 +7,7 @@ from checker_contract import contract_tests
 from course_utils.lessons.lesson06_probing import reference as ref
 
 
-# 06.residual_activations
-def acts_off_by_one(model, tokens, layer):
-    return ref.residual_activations(model, tokens, layer + 1) if layer < 2 else ref.residual_activations(model, tokens, 1)
-
-
-def acts_without_positions(model, tokens, layer):
-    if layer == 0:
-        _, cache = model.run_with_cache(tokens, names=["hook_embed"])
-        return cache["hook_embed"].reshape(-1, cache["hook_embed"].shape[-1]).numpy()
-    return ref.residual_activations(model, tokens, layer)
-
-
-def acts_position_major(model, tokens, layer):
-    _, cache = model.run_with_cache(tokens, names=[ref.hook_name(layer)])
-    acts = cache[ref.hook_name(layer)]
-    return acts.transpose(0, 1).reshape(-1, acts.shape[-1]).numpy()
-
+# --- mistakes no hint names (the named ones are declared in the lesson's mistakes.py) ------------------
 
 # 06.fit_probe
 def probe_without_bias(X, y, n_classes, steps=150, lr=0.05, seed=0):
@@ -39,25 +23,6 @@ def probe_transposed(X, y, n_classes, steps=150, lr=0.05, seed=0):
 
 def probe_barely_trained(X, y, n_classes, steps=150, lr=0.05, seed=0):
     return ref.fit_probe(X, y, n_classes, steps=3, lr=0.001)
-
-
-# 06.probe_accuracy
-def accuracy_fit_on_everything(fit, X, y, is_test, n_classes):
-    X, y, is_test = np.asarray(X), np.asarray(y), np.asarray(is_test, dtype=bool)
-    predict = fit(X, y, n_classes)
-    return float(np.mean(np.argmax(predict(X[is_test]), axis=1) == y[is_test]))
-
-
-def accuracy_on_training_rows(fit, X, y, is_test, n_classes):
-    X, y, is_test = np.asarray(X), np.asarray(y), np.asarray(is_test, dtype=bool)
-    predict = fit(X[~is_test], y[~is_test], n_classes)
-    return float(np.mean(np.argmax(predict(X[~is_test]), axis=1) == y[~is_test]))
-
-
-def accuracy_same_split(fit, X, y, is_test, n_classes):
-    X, y, is_test = np.asarray(X), np.asarray(y), np.asarray(is_test, dtype=bool)
-    predict = fit(X[is_test], y[is_test], n_classes)
-    return float(np.mean(np.argmax(predict(X[is_test]), axis=1) == y[is_test]))
 
 
 # 06.control_task_labels
@@ -86,19 +51,6 @@ def control_uniform_over_classes(types, labels, seed):
     return per_type[inverse]
 
 
-# 06.selectivity
-def selectivity_flipped(task_accuracy, control_accuracy):
-    return np.asarray(control_accuracy) - np.asarray(task_accuracy)
-
-
-def selectivity_ratio(task_accuracy, control_accuracy):
-    return np.asarray(task_accuracy) / np.asarray(control_accuracy)
-
-
-def selectivity_absolute(task_accuracy, control_accuracy):
-    return np.abs(np.asarray(task_accuracy) - np.asarray(control_accuracy))
-
-
 # 06.fit_low_rank_probe
 def low_rank_ignores_rank(X, y, n_classes, rank, steps=150, lr=0.05, seed=0):
     return ref.fit_probe(X, y, n_classes, steps, lr)
@@ -119,44 +71,7 @@ def low_rank_without_bias(X, y, n_classes, rank, steps=150, lr=0.05, seed=0):
     return (A @ B).detach().numpy(), np.zeros(n_classes)
 
 
-# 06.ablate_direction
-def ablate_unnormalised(acts, direction):
-    acts, direction = torch.as_tensor(acts), torch.as_tensor(direction)
-    return acts - (acts @ direction)[..., None] * direction
-
-
-def ablate_divide_by_norm(acts, direction):
-    acts, direction = torch.as_tensor(acts), torch.as_tensor(direction)
-    return acts - (acts @ direction)[..., None] * direction / direction.norm()
-
-
-def ablate_keeps_component(acts, direction):
-    acts, direction = torch.as_tensor(acts), torch.as_tensor(direction)
-    unit = direction / direction.norm()
-    return (acts @ unit)[..., None] * unit
-
-
-MUTANTS = {
-    "06.residual_activations": [(acts_off_by_one, "off by one layer"), (acts_without_positions, "plus* position"),
-                                (acts_position_major, "batch-major")],
-    "06.fit_probe": [(probe_without_bias, "with a bias"), (probe_transposed, "W.T"), probe_barely_trained],
-    "06.probe_accuracy": [(accuracy_fit_on_everything, "training rows only"),
-                          (accuracy_on_training_rows, "measures memory"),
-                          (accuracy_same_split, "measures memory")],
-    "06.control_task_labels": [(control_per_token, "fixed per token *type*"),
-                               (control_shuffled_labels, "fixed per token *type*"),
-                               (control_type_modulo, "not random"),
-                               (control_uniform_over_range, "not from range(k)"),
-                               (control_uniform_over_classes, "empirical distribution")],
-    "06.selectivity": [(selectivity_flipped, "other way"), (selectivity_ratio, "not a ratio"),
-                       (selectivity_absolute, "keep the sign")],
-    "06.fit_low_rank_probe": [(low_rank_ignores_rank, "A @ B"), (low_rank_first_features, "any* direction"),
-                              (low_rank_without_bias, "keep the bias")],
-    "06.ablate_direction": [(ablate_unnormalised, "unit"), (ablate_divide_by_norm, "unit"),
-                            (ablate_keeps_component, "subtract")],
-}
-
-# ---- audit (issue 13): more plausible mistakes
+# audit (issue 13): more plausible mistakes
 def acts_hook_left_on(model, tokens, layer):
     store = []
     model.get_submodule(ref.hook_name(layer)).register_forward_hook(lambda m, i, output: store.append(output.detach()))
@@ -303,17 +218,25 @@ def ablate_wrong_axis(acts, direction):
     return acts - (acts @ unit).sum() / acts[..., 0].numel() * unit          # one mean projection for every row
 
 
-MUTANTS["06.residual_activations"] += [(acts_hook_left_on, "hook"), acts_resid_pre_everywhere,
-                                       (acts_not_flattened, "shape")]
-MUTANTS["06.fit_probe"] += [(probe_softmax_first, "softmax"), (probe_loss_item, ".item()"),
-                            (probe_detached_weights, ".detach()"), (probe_ignores_steps, "not fixed numbers")]
-MUTANTS["06.probe_accuracy"] += [accuracy_as_percentage, accuracy_on_all_rows, accuracy_count]
-MUTANTS["06.control_task_labels"] += [control_one_rng_per_type, control_indexed_by_id,
-                                      (control_unseeded, "same seed")]
-MUTANTS["06.selectivity"] += [selectivity_mean, selectivity_relative, selectivity_percent]
-MUTANTS["06.fit_low_rank_probe"] += [(low_rank_softmax_first, "softmax"), (low_rank_ignores_seed, "Seeds 0 and 1"),
-                                     low_rank_rank_one, low_rank_returns_factors]
-MUTANTS["06.ablate_direction"] += [(ablate_in_place, "in place"), ablate_first_coordinate, ablate_wrong_axis]
+MUTANTS = {
+    "06.residual_activations": [(acts_hook_left_on, "hook"), acts_resid_pre_everywhere,
+                                (acts_not_flattened, "shape")],
+    "06.fit_probe": [(probe_without_bias, "with a bias"), (probe_transposed, "W.T"), probe_barely_trained,
+                     (probe_softmax_first, "softmax"), (probe_loss_item, ".item()"),
+                     (probe_detached_weights, ".detach()"), (probe_ignores_steps, "not fixed numbers")],
+    "06.probe_accuracy": [accuracy_as_percentage, accuracy_on_all_rows, accuracy_count],
+    "06.control_task_labels": [(control_per_token, "fixed per token *type*"),
+                               (control_shuffled_labels, "fixed per token *type*"),
+                               (control_type_modulo, "not random"),
+                               (control_uniform_over_range, "not from range(k)"),
+                               (control_uniform_over_classes, "empirical distribution"),
+                               control_one_rng_per_type, control_indexed_by_id, (control_unseeded, "same seed")],
+    "06.selectivity": [selectivity_mean, selectivity_relative, selectivity_percent],
+    "06.fit_low_rank_probe": [(low_rank_ignores_rank, "A @ B"), (low_rank_first_features, "any* direction"),
+                              (low_rank_without_bias, "keep the bias"), (low_rank_softmax_first, "softmax"),
+                              (low_rank_ignores_seed, "Seeds 0 and 1"), low_rank_rank_one, low_rank_returns_factors],
+    "06.ablate_direction": [(ablate_in_place, "in place"), ablate_first_coordinate, ablate_wrong_axis],
+}
 
 
 # ---- correct answers written differently

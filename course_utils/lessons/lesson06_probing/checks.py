@@ -14,6 +14,7 @@ from ...exercises import exercise
 from ...threads import one_thread
 from .. import LessonInfo
 from ...models.tinygpt import TinyGPT, TinyGPTConfig
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("06", "probing", "Probing", 90,
@@ -95,7 +96,7 @@ def _centroid_fit(X, y, n_classes):
 # ---------------------------------------------------------------------------------------------- exercises
 
 @exercise("06.residual_activations", points=1, reference=ref.residual_activations,
-          title="the residual stream after a layer, read with a forward hook")
+          title="the residual stream after a layer, read with a forward hook", mistakes=mistakes.RESIDUAL_ACTIVATIONS)
 def check_residual_activations(residual_activations):
     with one_thread():
         models = [_small_model(), _small_model(d_model=6, n_layers=3, seed=16)]
@@ -105,27 +106,15 @@ def check_residual_activations(residual_activations):
         model = models[model_index]
         with one_thread():
             _, cache = model.run_with_cache(tokens)
-        flat = lambda name: cache[name].reshape(-1, cache[name].shape[-1]).numpy()   # noqa: E731
         d_model, n_layers = model.config.d_model, model.config.n_layers
         for layer in layers:
             case = {"model": f"a TinyGPT with {n_layers} blocks, d_model {d_model}", "tokens": tokens,
                     "layer": layer}
-            expected = flat(ref.hook_name(layer))
+            expected = cache[ref.hook_name(layer)].reshape(-1, d_model).numpy()
             with one_thread():
                 got = residual_activations(model, tokens.clone(), layer)
-            mistakes = {"flatten batch-major: row b * seq + p is position p of sequence b (reshape, no transpose)":
-                        cache[ref.hook_name(layer)].transpose(0, 1).reshape(-1, d_model).numpy()}
-            if layer == 0:
-                mistakes["layer 0 is what the first block reads: token embedding *plus* position embedding "
-                         "(blocks.0.hook_resid_pre)"] = flat("hook_embed")
-            if layer < n_layers:
-                mistakes["off by one layer: layer l is the output of block l - 1 (layer 0 is the embedding)"] = \
-                    flat(ref.hook_name(layer + 1))
-            if layer > 0:
-                mistakes["read the block's output (hook_resid_post), not its middle (hook_resid_mid)"] = \
-                    flat(f"blocks.{layer - 1}.hook_resid_mid")
             expect_close(got, expected, case=case, what="the activations", rtol=1e-4, atol=1e-5,
-                         mistakes=mistakes,
+                         mistakes=mistakes.RESIDUAL_ACTIVATIONS.answers(model, tokens, layer),
                          hint="hook `blocks.0.hook_resid_pre` for layer 0 and `blocks.{layer-1}.hook_resid_post` "
                               "otherwise; return a (batch * seq, d_model) numpy array")
 
@@ -251,7 +240,7 @@ def check_fit_probe(fit_probe):
 
 
 @exercise("06.probe_accuracy", points=1, reference=ref.probe_accuracy,
-          title="held-out accuracy: fit on the training rows, score on the test rows")
+          title="held-out accuracy: fit on the training rows, score on the test rows", mistakes=mistakes.PROBE_ACCURACY)
 def check_probe_accuracy(probe_accuracy):
     rng = np.random.default_rng(6)
     # random labels with more features than training rows: a memorising probe is perfect on its training rows
@@ -265,26 +254,21 @@ def check_probe_accuracy(probe_accuracy):
     y3 = np.resize(np.arange(3), 75)[rng.permutation(75)]
     X3 = rng.normal(size=(75, 5)) * np.array([3.0, 1.0, 1.0, 0.3, 0.3]) + 0.8 * rng.normal(size=(3, 5))[y3]
     cases.append(("3 classes around 3 random centres in 5-D, stretched noise", X3, y3, 3, _centroid_fit))
+    checked = []
     for description, X, y, n_classes, fitter in cases:
         is_test = np.arange(len(y)) % 2 == 1
         case = {"data": description, "n_classes": n_classes, "is_test": "every second row",
                 "fit": fitter.__doc__.split(":")[0]}
-        expected = ref.probe_accuracy(fitter, X, y, is_test, n_classes)
-
-        def score(train, test):
-            predict = fitter(X[train], y[train], n_classes)
-            return float(np.mean(np.argmax(predict(X[test]), axis=1) == y[test]))
-
-        everything = np.ones(len(y), dtype=bool)
-        mistakes = {"fit the probe on the training rows only: fitting on every row lets it memorise the test "
-                    "rows": score(everything, is_test),
-                    "fit on the rows with is_test False and score on the rows with is_test True: accuracy on the "
-                    "rows the probe was fitted on measures memory, not information": score(~is_test, ~is_test),
-                    "`is_test` marks the rows to *score*; fit on the others (~is_test): accuracy on the rows the "
-                    "probe was fitted on measures memory, not information": score(is_test, is_test)}
-        mistakes = {hint: value for hint, value in mistakes.items() if abs(value - expected) > 1e-9}
         got = as_float(probe_accuracy(fitter, X, y, is_test, n_classes), case=case, what="the accuracy")
-        expect_close(got, expected, case=case, what="the held-out accuracy", rtol=1e-6, atol=1e-9, mistakes=mistakes,
+        checked.append((case, got, ref.probe_accuracy(fitter, X, y, is_test, n_classes),
+                        mistakes.PROBE_ACCURACY.answers(fitter, X, y, is_test, n_classes)))
+    # a mistake is named only when it gives every one of the learner's accuracies: on the first two cases,
+    # scoring the training rows and fitting on the test rows give the same accuracy
+    explaining = [hint for hint in mistakes.PROBE_ACCURACY.hints
+                  if all(hint in mistaken and abs(mistaken[hint] - got) <= 1e-6 for _, got, _, mistaken in checked)]
+    for case, got, expected, mistaken in checked:
+        expect_close(got, expected, case=case, what="the held-out accuracy", rtol=1e-6, atol=1e-9,
+                     mistakes=mistaken.only(explaining),
                      hint="predict = fit(X[~is_test], y[~is_test], n_classes); accuracy = mean of "
                           "argmax(predict(X[is_test])) == y[is_test]")
 
@@ -339,7 +323,8 @@ def check_control_task_labels(control_task_labels):
                      "not uniformly from the distinct labels")
 
 
-@exercise("06.selectivity", points=1, reference=ref.selectivity, title="selectivity, layer by layer")
+@exercise("06.selectivity", points=1, reference=ref.selectivity, title="selectivity, layer by layer",
+          mistakes=mistakes.SELECTIVITY)
 def check_selectivity(selectivity):
     cases = [(np.array([0.65, 0.92, 0.98]), np.array([0.62, 0.66, 0.60])),
              (np.array([0.99]), np.array([0.96])),
@@ -349,11 +334,7 @@ def check_selectivity(selectivity):
         got = selectivity(task, control)
         # accuracies are fractions: a difference computed in float32 (and returned as a list) is off by ~1e-7
         expect_close(got, task - control, case=case, what="the selectivity", rtol=1e-6, atol=1e-6,
-                     mistakes={"selectivity = task accuracy − control accuracy (you subtracted the other way)":
-                               control - task,
-                               "selectivity is a difference of accuracies, not a ratio": task / control,
-                               "keep the sign: a negative selectivity says the probe memorises more than it reads":
-                               np.abs(task - control)},
+                     mistakes=mistakes.SELECTIVITY.answers(task, control),
                      hint="subtract the control accuracy from the task accuracy, entry by entry")
 
 
@@ -442,7 +423,7 @@ def check_fit_low_rank_probe(fit_low_rank_probe):
 
 
 @exercise("06.ablate_direction", points=1, reference=ref.ablate_direction,
-          title="remove the component of the activations along a direction")
+          title="remove the component of the activations along a direction", mistakes=mistakes.ABLATE_DIRECTION)
 def check_ablate_direction(ablate_direction):
     generator = torch.Generator().manual_seed(6)
     cases = [(torch.randn(5, 4, generator=generator), torch.tensor([3.0, 0.0, 4.0, 0.0])),      # norm 5
@@ -457,15 +438,10 @@ def check_ablate_direction(ablate_direction):
         if array.shape != tuple(acts.shape):
             raise CheckFailure(f"the ablated activations should have the shape of `acts`, {tuple(acts.shape)}, "
                                f"but they have shape {array.shape}.", case=case, show_values=False)
-        a, d = acts.numpy(), direction.numpy()
-        mistakes = {"project on the *unit* vector u = direction / |direction|: x − (x·u) u (you used the direction "
-                    "as if its length were 1)": a - (a @ d)[..., None] * d,
-                    "the projection of x on d is (x·d / |d|²) d: divide by the squared norm (or use the unit "
-                    "vector twice)": a - (a @ d)[..., None] * d / np.linalg.norm(d),
-                    "subtract the component along the direction from x; you returned the component itself":
-                        a - expected}
         expect_close(array, expected, case=case, what="the ablated activations", rtol=1e-4, atol=1e-5,
-                     mistakes=mistakes, hint="u = direction / |direction|; return acts − (acts @ u)[..., None] * u")
+                     mistakes=mistakes.ABLATE_DIRECTION.answers(acts, direction),
+                     hint="u = direction / |direction|; return acts − (acts @ u)[..., None] * u")
+        d = direction.numpy()
         residue = np.abs(array @ (d / np.linalg.norm(d))).max()
         expect_true(residue < 1e-4, f"The result still has a component {residue:.3g} along the direction.",
                     case=case, hint="after ablation, (result @ direction) must be 0 for every row")
