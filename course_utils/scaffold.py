@@ -1,6 +1,6 @@
 """``course new NN slug "Title"``: a working lesson in every place a lesson lives, ready to grow.
 
-It writes the lesson's package (info, reference, checks, hidden cases), its checker tests, a solution
+It writes the lesson's package (info, reference, mistakes, checks, hidden cases), its checker tests, a solution
 notebook with one example exercise (executed, as solutions are committed), the generated student
 notebook, a workshop plan and the README's course-map row, then prints every path it touched, so
 removing the lesson is removing those files and that row.
@@ -37,6 +37,16 @@ def scale(x, factor):
     """``x`` (a number, list, array or tensor) multiplied by ``factor``, as a float array; ``x`` is unchanged."""
     return np.asarray(x, dtype=float) * factor
 ''',
+        f"course_utils/lessons/{name}/mistakes.py": f'''\
+"""The mistakes learners make in lesson {number}, each a wrong implementation with the hint that names it."""
+import numpy as np
+
+from ...checking import Mistakes
+
+SCALE = Mistakes({{
+    "multiply by factor, not add it": lambda x, factor: np.add(x, factor),
+}})
+''',
         f"course_utils/lessons/{name}/checks.py": f'''\
 """Checkers for lesson {number}: {title}."""
 import numpy as np
@@ -44,17 +54,17 @@ import numpy as np
 from ...checking import expect_close
 from ...exercises import exercise
 from .. import LessonInfo
+from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("{number}", "{slug}", "{title}", {minutes}, "{SUMMARY}", draft=True)
 
 
-@exercise("{exercise}", points=1, reference=ref.scale, title="scale an array")
+@exercise("{exercise}", points=1, reference=ref.scale, title="scale an array", mistakes=mistakes.SCALE)
 def check_scale(scale):
     for x, factor in (([1.0, 2.0], 3.0), ([[0.5, -1.0]], -2.0), (4.0, 0.25)):
         expect_close(scale(np.asarray(x), factor), ref.scale(x, factor), case={{"x": x, "factor": factor}},
-                     what="the scaled array",
-                     mistakes={{"multiply by factor, not add it": np.add(x, factor)}},
+                     what="the scaled array", mistakes=mistakes.SCALE.answers(np.asarray(x), factor),
                      hint="multiply every entry by factor")
 ''',
         f"course_utils/lessons/{name}/hidden_cases.py": f'''\
@@ -74,9 +84,8 @@ import torch
 
 from checker_contract import contract_tests
 
-MUTANTS = {{
+MUTANTS = {{  # wrong answers no hint names; each declared mistake (mistakes.py) is a mutant too
     "{exercise}": [
-        (lambda x, factor: np.add(x, factor), "multiply by factor"),
         lambda x, factor: np.asarray(x, dtype=float) * abs(factor),
     ],
 }}
@@ -91,7 +100,7 @@ ALTERNATIVES = {{
 
 UNVARIED = {{}}
 
-globals().update(contract_tests(MUTANTS, ALTERNATIVES, UNVARIED))
+globals().update(contract_tests("{number}", MUTANTS, ALTERNATIVES, UNVARIED))
 ''',
         f"docs/workshops/{number}_{slug}.md": f'''\
 # Workshop plan — Lesson {number}: {title}

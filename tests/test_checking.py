@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from course_utils.checking import (ERROR, FAILED, NOT_ATTEMPTED, PASSED, CheckFailure, as_array, expect_close,
-                                   expect_equal, run_check)
+from course_utils.checking import (ERROR, FAILED, NOT_ATTEMPTED, PASSED, CheckFailure, Mistakes, as_array,
+                                   expect_close, expect_equal, run_check)
 from course_utils.exercises import Exercise, exercise, get
 
 
@@ -67,7 +67,8 @@ def test_learner_cannot_mutate_the_checkers_inputs_or_print():
 
 def test_failure_text_has_case_expected_got_hint():
     def checker(fn):
-        expect_close(fn(2), 4.0, case={"x": 2}, hint="square it", mistakes={"you doubled it?": 4.0 + 0.5})
+        expect_close(fn(2), 4.0, case={"x": 2}, hint="square it",
+                     mistakes=Mistakes({"you doubled it?": lambda x: 2 * x + 0.5}).answers(2))
 
     verdict = run_check(make_exercise(checker), lambda x: 5)
     text = verdict.text()
@@ -75,11 +76,39 @@ def test_failure_text_has_case_expected_got_hint():
     assert "hint:     square it" in text
 
 
+ADDED = Mistakes({"you raised it to a power": lambda x: x ** 3, "you added instead": lambda x: x + 2.5,
+                  "cannot run on this case": lambda x: x["nothing"]})
+
+
 def test_matching_mistake_selects_its_hint():
     def checker(fn):
-        expect_close(fn(2), 4.0, case={"x": 2}, hint="generic", mistakes={"you added instead": 4.5})
+        expect_close(fn(2), 4.0, case={"x": 2}, hint="generic", mistakes=ADDED.answers(2))
 
     assert run_check(make_exercise(checker), lambda x: 4.5).hint == "you added instead"
+    assert run_check(make_exercise(checker), lambda x: 4.1).hint == "generic"
+
+
+def test_mistaken_answers_are_computed_only_when_a_check_fails():
+    calls = []
+    counted = Mistakes({"counted": lambda x: calls.append(x) or x + 1})
+
+    def checker(fn):
+        expect_close(fn(2), 4.0, mistakes=counted.answers(2))
+
+    assert run_check(make_exercise(checker), lambda x: x * x).status == PASSED and calls == []
+    assert run_check(make_exercise(checker), lambda x: x + 1).hint == "counted" and calls == [2]
+
+
+def test_mistaken_answers_map_and_restrict():
+    answers = ADDED.answers(2)
+    assert dict(answers) == {"you raised it to a power": 8, "you added instead": 4.5}  # the one that raises is left out
+    assert dict(answers.map(lambda a: -a).only(["you added instead"])) == {"you added instead": -4.5}
+
+
+def test_a_hand_written_mistakes_dict_is_refused():
+    """A hint with no declared wrong implementation would go untested: checkers may not write one."""
+    with pytest.raises(TypeError, match="declare each mistake once"):
+        expect_close(5.0, 4.0, mistakes={"you doubled it?": 5.0})
 
 
 @pytest.mark.parametrize("got, fragment", [

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.checking import FAILED, PASSED, CheckFailure, expect_close, gradients, run_check
+from course_utils.checking import FAILED, PASSED, CheckFailure, Mistakes, expect_close, gradients, run_check
 from course_utils.checking.formatting import show_pair
 from course_utils.exercises import Exercise
 
@@ -49,8 +49,8 @@ def test_entries_near_zero_are_judged_at_the_scale_of_the_array():
 def test_a_non_finite_mistake_candidate_never_matches():
     with pytest.raises(CheckFailure) as failure:
         expect_close(np.array([np.nan, 0.0, 0.0]), np.array([1.0, 0.0, 0.0]),
-                     mistakes={"normalise each row": np.array([np.inf, 1.0, 0.0]),
-                               "also infinite": np.array([np.nan, 0.0, 0.0])},
+                     mistakes=Mistakes({"normalise each row": lambda: np.array([np.inf, 1.0, 0.0]),
+                                        "also infinite": lambda: np.array([np.nan, 0.0, 0.0])}).answers(),
                      hint="subtract the row's max before exp")
     assert failure.value.hint == "subtract the row's max before exp"
 
@@ -129,7 +129,7 @@ def test_equal_answers_in_any_container_are_equal():
         expect_equal(got, [1, 2])
     expect_equal({"edges": (3, 4)}, {"edges": [3, 4]})
     with pytest.raises(CheckFailure) as failure:
-        expect_equal(np.array([2, 1]), [1, 2], mistakes={"reversed": (2, 1)})
+        expect_equal(np.array([2, 1]), [1, 2], mistakes=Mistakes({"reversed": lambda x: x[::-1]}).answers((1, 2)))
     assert failure.value.hint == "reversed"
 
 

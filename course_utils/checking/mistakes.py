@@ -91,7 +91,7 @@ def declared(mistakes):
     """``mistakes`` checked to come from a declaration: a checker may not write hint → value pairs by hand."""
     if mistakes is None:
         return {}
-    if isinstance(mistakes, (MistakenAnswers, dict)):  # dict: until every lesson declares its mistakes
+    if isinstance(mistakes, MistakenAnswers):
         return mistakes
     raise TypeError("mistakes= takes the answers of declared mistakes (Mistakes.answers(...)), not a dict: declare "
                     "each mistake once in the lesson's mistakes.py, so that a test runs it")
