@@ -173,7 +173,8 @@ def test_course_check_explains_a_file_it_cannot_grade(tmp_path, capsys):
     broken = tmp_path / "mine.ipynb"
     broken.write_text("{not json")
     assert cli.main(["check", str(broken)]) == 1
-    assert "invalid notebook" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "could not be read as a Jupyter notebook" in out and "What to do: Download the notebook again" in out
     assert cli.main(["check", str(tmp_path / "absent.ipynb")]) == 1
     assert "no such notebook" in capsys.readouterr().out
 

@@ -10,24 +10,67 @@ from course_utils import cli
 from course_utils.grading.batch import DuplicateSubmissions, Settings, grade, one_per_student, submission_roots
 from course_utils.grading.extract import detect_lesson
 from course_utils.grading.identity import Identity, identify
+from course_utils.grading.roster import RosterError, read_roster
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN = nbformat.v4.new_notebook()
 
 
-@pytest.mark.parametrize("relative, student, late", [
-    ("submitted/ada/ps1/01_perceptron.ipynb", "ada", False),                         # nbgrader
-    ("submitted/bob/ps1/01_perceptron.ipynb", "bob", False),
-    ("ada/01_perceptron.ipynb", "ada", False),                                       # one folder per student
-    ("lovelaceada_12345_678901_01_perceptron.ipynb", "lovelaceada", False),          # Canvas bulk download
-    ("lovelaceada_LATE_12345_678901_01_perceptron.ipynb", "lovelaceada", True),      # Canvas, late
-    ("lovelaceada_12345_678902_01_perceptron-1.ipynb", "lovelaceada", False),        # Canvas resubmission
-    ("Ada Lovelace_4242_assignsubmission_file_/01_perceptron.ipynb", "Ada Lovelace", False),  # Moodle
-    ("ada/01_perceptron (1).ipynb", "ada", False),                                    # browser resubmission
-    ("carol.ipynb", "carol", False),
+@pytest.mark.parametrize("relative, student, late, lms_id", [
+    ("submitted/ada/ps1/01_perceptron.ipynb", "ada", False, ""),                        # nbgrader
+    ("submitted/bob/ps1/01_perceptron.ipynb", "bob", False, ""),
+    ("ada/01_perceptron.ipynb", "ada", False, ""),                                      # one folder per student
+    ("lovelaceada_12345_678901_01_perceptron.ipynb", "lovelaceada", False, "12345"),    # Canvas bulk download
+    ("lovelaceada_LATE_12345_678901_01_perceptron.ipynb", "lovelaceada", True, "12345"),  # Canvas, late
+    ("lovelaceada_12345_678902_01_perceptron-1.ipynb", "lovelaceada", False, "12345"),  # Canvas resubmission
+    ("Ada Lovelace_4242_assignsubmission_file_/01_perceptron.ipynb", "Ada Lovelace", False, "4242"),  # Moodle
+    ("ada/01_perceptron (1).ipynb", "ada", False, ""),                                   # browser resubmission
+    ("carol.ipynb", "carol", False, ""),
 ])
-def test_layouts(tmp_path, relative, student, late):
-    assert identify(PLAIN, tmp_path / relative, root=tmp_path) == Identity(student, late)
+def test_layouts(tmp_path, relative, student, late, lms_id):
+    assert identify(PLAIN, tmp_path / relative, root=tmp_path) == Identity(student, late, lms_id)
+
+
+ROSTER = """student_id,name,canvas_id,login,section
+s001,Ada Lovelace,12345,lovelaceada,A
+s002,Bob Babbage,23456,,A
+s003,carol,,,B
+s004,dave,,,B
+"""
+
+
+@pytest.mark.parametrize("relative, student", [
+    ("lovelaceada_LATE_12345_678901_01_perceptron.ipynb", "s001"),   # Canvas login
+    ("babbage_23456_678902_01_perceptron.ipynb", "s002"),            # Canvas user id, login not on the roster
+    ("Ada Lovelace_4242_assignsubmission_file_/01_perceptron.ipynb", "s001"),  # Moodle full name
+    ("submitted/CAROL/ps1/01_perceptron.ipynb", "s003"),             # nbgrader folder, another case
+])
+def test_a_roster_maps_every_layout_to_its_student_id(tmp_path, relative, student):
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    found = identify(PLAIN, tmp_path / relative, tmp_path, read_roster(tmp_path / "roster.csv"))
+    assert (found.student, found.on_roster) == (student, True)
+
+
+@pytest.mark.parametrize("folder", ["erin", "B"])  # not on the roster; a section that two students share
+def test_a_name_the_roster_does_not_pin_to_one_student_keeps_the_name_found(tmp_path, folder):
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    found = identify(PLAIN, tmp_path / folder / "01_perceptron.ipynb", tmp_path, read_roster(tmp_path / "roster.csv"))
+    assert (found.student, found.on_roster) == (folder, False)
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("name,login\nAda,ada\n", "needs a 'student_id' column"),
+    ("student_id,name\ns1,Ada\ns1,Bob\n", "lists s1 twice"),
+    ("student_id,name\n,Ada\n", "rows without a student_id"),
+])
+def test_a_bad_roster_is_refused_with_a_sentence(tmp_path, capsys, text, complaint):
+    (tmp_path / "roster.csv").write_text(text)
+    with pytest.raises(RosterError, match=complaint):
+        read_roster(tmp_path / "roster.csv")
+    _submit(tmp_path, "ada/00_welcome.ipynb")
+    assert cli.main(["grade", str(tmp_path / "ada"), "--out", str(tmp_path / "gb.csv"),
+                     "--roster", str(tmp_path / "roster.csv")]) == 2
+    assert "nothing graded: " in capsys.readouterr().out and not (tmp_path / "gb.csv").exists()
 
 
 def test_metadata_wins_over_every_layout(tmp_path):
@@ -81,7 +124,7 @@ def test_nbgrader_layout_gives_each_student_their_own_row_and_feedback(tmp_path,
     assert cli.main(["grade", str(tmp_path / "submitted"), "--out", str(out), "--feedback", str(feedback),
                      "--jobs", "2", "--seed", "1"]) == 0
     files = sorted(p.name for p in feedback.iterdir())
-    assert files == ["ada-00.md", "bob-00.md"]
+    assert files == ["ada-00.html", "ada-00.md", "bob-00.html", "bob-00.md"]
     assert "3/3" in (feedback / "ada-00.md").read_text() and "0/3" in (feedback / "bob-00.md").read_text()
 
 

@@ -5,10 +5,11 @@ In order: the id in the notebook's metadata (``{"course": {"student_id": "ada"}}
 (``lovelaceada_12345_678901_01_perceptron.ipynb``, with ``_LATE_`` for late work); the folder layout under
 the folder given to ``course grade`` (``<student>/<assignment>/<notebook>`` as nbgrader's ``submitted/``,
 or ``<student>/<notebook>``); else the file's name. A resubmission suffix (``01_perceptron (1).ipynb``,
-Canvas's ``01_perceptron-1.ipynb``) is not part of anyone's name.
+Canvas's ``01_perceptron-1.ipynb``) is not part of anyone's name. With a roster (``roster.py``), the name found
+is looked up there and replaced by the roster's student id.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..build import NOTEBOOK_NAME
@@ -26,6 +27,8 @@ NBGRADER_FOLDERS = ("submitted", "autograded")
 class Identity:
     student: str
     late: bool = False
+    lms_id: str = ""         # the LMS's user id when the layout carries it (Canvas user id, Moodle participant id)
+    on_roster: bool | None = None  # None: no roster given
 
 
 def _from_metadata(nb):
@@ -44,9 +47,16 @@ def original_stem(path):
     return RESUBMISSION.sub("", stem)
 
 
-def identify(nb, path, root=None):
+def identify(nb, path, root=None, roster=None):
     """The :class:`Identity` of a submission at ``path`` (found under the folder ``root``, if given)."""
-    path = Path(path)
+    found = _identify_by_layout(nb, Path(path), root)
+    if roster is None:
+        return found
+    student = roster.student_id(found.student, found.lms_id, original_stem(path))
+    return replace(found, student=student or found.student, on_roster=student is not None)
+
+
+def _identify_by_layout(nb, path, root):
     late = "_LATE_" in path.name
     from_metadata = _from_metadata(nb)
     if from_metadata:
@@ -54,10 +64,10 @@ def identify(nb, path, root=None):
     for folder in path.parents:
         moodle = MOODLE_FOLDER.match(folder.name)
         if moodle:
-            return Identity(moodle.group("name"), late)
+            return Identity(moodle.group("name"), late, moodle.group("id"))
     canvas = CANVAS_FILE.match(path.stem)
     if canvas:
-        return Identity(canvas.group("login"), bool(canvas.group("late")))
+        return Identity(canvas.group("login"), bool(canvas.group("late")), canvas.group("user"))
     if root is not None:
         try:
             parts = path.relative_to(root).parts
