@@ -9,32 +9,18 @@ from checker_contract import contract_tests, hidden_failures
 from course_utils import exercises
 from course_utils.checking import FAILED, PASSED, run_check
 from course_utils.lessons.lesson01_perceptron import reference as ref
+from course_utils.lessons.lesson01_perceptron.mistakes import train_with
 
 sigmoid = ref.sigmoid
 step = ref.step_neuron
 
 
 def train_never_stops_early(X, y, lr=1.0, max_epochs=100):
-    X = np.asarray(X, dtype=float)
-    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
-    for _ in range(max_epochs):
-        count = 0
-        for x_i, y_i in zip(X, y):
-            if step(x_i, w, b) != y_i:
-                count += 1
-                w, b = ref.perceptron_update(w, b, x_i, y_i, lr)
-        mistakes.append(count)
-    return w, b, mistakes
+    return train_with(X, y, lr, max_epochs, stops_when_clean=False)
 
 
 def train_one_pass(X, y, lr=1.0, max_epochs=100):
-    X = np.asarray(X, dtype=float)
-    w, b, count = np.zeros(X.shape[1]), 0.0, 0
-    for x_i, y_i in zip(X, y):
-        if step(x_i, w, b) != y_i:
-            count += 1
-            w, b = ref.perceptron_update(w, b, x_i, y_i, lr)
-    return w, b, [count]
+    return ref.train_perceptron(X, y, lr, 1)
 
 
 def count_gates_by_trying_one_epoch(max_epochs=100):
@@ -94,18 +80,7 @@ def train_reversed_order(X, y, lr=1.0, max_epochs=100):
 
 
 def train_starts_from_ones(X, y, lr=1.0, max_epochs=100):
-    X = np.asarray(X, dtype=float)
-    w, b, mistakes = np.ones(X.shape[1]), 0.0, []
-    for _ in range(max_epochs):
-        count = 0
-        for x_i, y_i in zip(X, y):
-            if step(x_i, w, b) != y_i:
-                count += 1
-                w, b = ref.perceptron_update(w, b, x_i, y_i, lr)
-        mistakes.append(count)
-        if count == 0:
-            break
-    return w, b, mistakes
+    return train_with(X, y, lr, max_epochs, initial_w=np.ones)
 
 
 def count_gates_hard_coded(max_epochs=100):

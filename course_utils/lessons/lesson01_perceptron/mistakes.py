@@ -20,7 +20,8 @@ STEP_NEURON = Mistakes({
     "the bias is added, not compared with: fire when w·x + b > 0 (not when w·x > b)":
         lambda x, w, b: 1.0 if np.dot(w, x) > b else 0.0,
     "a step neuron outputs 0 or 1, not the weighted sum itself": lambda x, w, b: float(np.dot(w, x) + b),
-    "a step neuron outputs 0 or 1: np.sign gives −1 below 0 and 0 at 0": lambda x, w, b: float(np.sign(np.dot(w, x) + b)),
+    "a step neuron outputs 0 or 1: np.sign gives −1 below 0 and 0 at 0":
+        lambda x, w, b: float(np.sign(np.dot(w, x) + b)),
 })
 
 SIGMOID_NEURON = Mistakes({
@@ -68,20 +69,27 @@ PERCEPTRON_UPDATE = Mistakes({
 })
 
 
-def train_without_the_clean_epoch(X, y, lr=1.0, max_epochs=100):
-    """Stops at the first clean epoch but never records it."""
+def train_with(X, y, lr=1.0, max_epochs=100, *, initial_w=np.zeros, stops_when_clean=True, records_clean=True):
+    """train_perceptron with one thing changed: w starts at ``initial_w(d)``, a clean epoch does not stop training,
+    or a clean epoch that stops it is not recorded."""
     X = np.asarray(X, dtype=float)
-    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    w, b, mistakes = initial_w(X.shape[1]), 0.0, []
     for _ in range(max_epochs):
         count = 0
         for x_i, y_i in zip(X, y):
             if ref.step_neuron(x_i, w, b) != y_i:
                 count += 1
                 w, b = ref.perceptron_update(w, b, x_i, y_i, lr)
-        if count == 0:
+        if count or records_clean:
+            mistakes.append(count)
+        if count == 0 and stops_when_clean:
             break
-        mistakes.append(count)
     return w, b, mistakes
+
+
+def train_without_the_clean_epoch(X, y, lr=1.0, max_epochs=100):
+    """Stops at the first clean epoch but never records it."""
+    return train_with(X, y, lr, max_epochs, records_clean=False)
 
 
 def train_counting_cumulatively(X, y, lr=1.0, max_epochs=100):
