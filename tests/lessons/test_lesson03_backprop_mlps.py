@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from checker_contract import contract_tests
 from course_utils.models.mlp import MLP
 from course_utils.lessons.lesson03_backprop_mlps import reference as ref
+from course_utils.lessons.lesson03_backprop_mlps.mistakes import train_epoch_with
 
 Value = ref.Value
 
@@ -31,31 +32,26 @@ def apply_op_pow_precedence(op, a, b=None):
 
 # --- topological_order ---
 
-def topo_preorder(root):
-    order, seen = [], set()
+def topological_order_with(*, visited=True, preorder=False):
+    """A depth-first topological_order with one step changed: no set of visited nodes (a node reached by two paths
+    is listed twice), or each node listed before its children (a pre-order)."""
+    def topological_order(root):
+        order, seen = [], set()
 
-    def visit(node):
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        order.append(node)
-        for child in node._children:
-            visit(child)
+        def visit(node):
+            if visited and id(node) in seen:
+                return
+            seen.add(id(node))
+            if preorder:
+                order.append(node)
+            for child in node._children:
+                visit(child)
+            if not preorder:
+                order.append(node)
 
-    visit(root)
-    return order
-
-
-def topo_without_visited_set(root):
-    order = []
-
-    def visit(node):
-        for child in node._children:
-            visit(child)
-        order.append(node)
-
-    visit(root)
-    return order
+        visit(root)
+        return order
+    return topological_order
 
 
 def topo_without_root(root):
@@ -87,52 +83,12 @@ def backward_without_chain(root):
 
 # --- train_epoch ---
 
-def train_epoch_returns_tensors(model, optimizer, X, y, batch_size):
-    losses = []
-    for start in range(0, len(X), batch_size):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(X[start:start + batch_size]), y[start:start + batch_size])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss)
-    return losses
-
-
-def train_epoch_softmax_then_cross_entropy(model, optimizer, X, y, batch_size):
-    losses = []
-    for start in range(0, len(X), batch_size):
-        optimizer.zero_grad()
-        probs = torch.softmax(model(X[start:start + batch_size]), dim=0)
-        loss = F.nll_loss(torch.log(probs), y[start:start + batch_size])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
-
-
-def train_epoch_skips_last_step(model, optimizer, X, y, batch_size):
-    """Records every batch's loss but steps only on full batches: the losses cannot show it, the weights do."""
-    losses = []
-    for start in range(0, len(X), batch_size):
-        X_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(X_batch), y_batch)
-        loss.backward()
-        if len(X_batch) == batch_size:
-            optimizer.step()
-        losses.append(loss.item())
-    return losses
-
-
-def train_epoch_zero_grad_before_step(model, optimizer, X, y, batch_size):
-    losses = []
-    for start in range(0, len(X), batch_size):
-        loss = F.cross_entropy(model(X[start:start + batch_size]), y[start:start + batch_size])
-        loss.backward()
-        optimizer.zero_grad()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+train_epoch_returns_tensors = train_epoch_with(recorded=lambda loss: loss)
+train_epoch_softmax_then_cross_entropy = train_epoch_with(
+    loss_of=lambda logits, y: F.nll_loss(torch.log(torch.softmax(logits, dim=0)), y))
+# records every batch's loss but steps only on full batches: the losses cannot show it, the weights do
+train_epoch_skips_last_step = train_epoch_with(steps_on_smaller_batch=False)
+train_epoch_zero_grad_before_step = train_epoch_with(calls=("backward", "zero_grad", "step"))
 
 
 # --- early_stopping ---
@@ -171,8 +127,8 @@ MUTANTS = {
         apply_op_pow_precedence,
     ],
     "03.topological_order": [
-        (topo_preorder, "post-order"),
-        (topo_without_visited_set, "visited"),
+        (topological_order_with(preorder=True), "post-order"),
+        (topological_order_with(visited=False), "visited"),
         (topo_without_root, "include root itself"),
         topo_bfs_reversed,
     ],

@@ -152,56 +152,38 @@ BACKWARD = Mistakes({
 # --- Part 3: training an MLP with torch -------------------------------------------------------------------------
 
 
-def _batches(X, y, batch_size, stop=None):
-    for start in range(0, len(X) if stop is None else stop, batch_size):
-        yield X[start:start + batch_size], y[start:start + batch_size]
+def train_epoch_with(*, calls=("zero_grad", "backward", "step"), loss_of=None, recorded=lambda loss: loss.item(),
+                     drops_smaller_batch=False, steps_on_smaller_batch=True):
+    """train_epoch (without model.train()) with one thing changed: the ``calls`` after the forward pass in another
+    order or one left out, another ``loss_of(logits, y)``, ``recorded(loss)`` kept, or the last, smaller batch
+    dropped or not stepped on."""
+    def train_epoch(model, optimizer, X, y, batch_size):
+        import torch.nn.functional as F
 
-
-def train_without_zero_grad(model, optimizer, X, y, batch_size):
-    import torch.nn.functional as F
-
-    losses = []
-    for X_batch, y_batch in _batches(X, y, batch_size):
-        loss = F.cross_entropy(model(X_batch), y_batch)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
-
-
-def train_stepping_before_backward(model, optimizer, X, y, batch_size):
-    """The step finds the gradients just zeroed, so the weights never change."""
-    import torch.nn.functional as F
-
-    losses = []
-    for X_batch, y_batch in _batches(X, y, batch_size):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(X_batch), y_batch)
-        optimizer.step()
-        loss.backward()
-        losses.append(loss.item())
-    return losses
-
-
-def train_dropping_the_last_batch(model, optimizer, X, y, batch_size):
-    import torch.nn.functional as F
-
-    losses = []
-    for X_batch, y_batch in _batches(X, y, batch_size, stop=len(X) - batch_size + 1):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(X_batch), y_batch)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+        losses = []
+        for start in range(0, len(X), batch_size):
+            X_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
+            smaller = len(X_batch) < batch_size
+            if smaller and drops_smaller_batch:
+                continue
+            loss = (loss_of or F.cross_entropy)(model(X_batch), y_batch)
+            actions = {"zero_grad": optimizer.zero_grad, "backward": loss.backward, "step": optimizer.step}
+            for call in calls:
+                if call != "step" or steps_on_smaller_batch or not smaller:
+                    actions[call]()
+            losses.append(recorded(loss))
+        return losses
+    return train_epoch
 
 
 TRAIN_EPOCH = Mistakes({
     "call optimizer.zero_grad() before each backward: torch adds new gradients to the old ones":
-        train_without_zero_grad,
+        train_epoch_with(calls=("backward", "step")),
+    # the step finds the gradients just zeroed, so the weights never change
     "the weights never changed: call loss.backward() and then optimizer.step() for every batch":
-        train_stepping_before_backward,
-    "the last, smaller batch counts too: loop with range(0, len(X), batch_size)": train_dropping_the_last_batch,
+        train_epoch_with(calls=("zero_grad", "step", "backward")),
+    "the last, smaller batch counts too: loop with range(0, len(X), batch_size)":
+        train_epoch_with(drops_smaller_batch=True),
 })
 
 # --- Part 4: early stopping ---------------------------------------------------------------------------------------
