@@ -42,24 +42,26 @@ RESIDUAL_ACTIVATIONS = Mistakes({
 })
 
 
-def _accuracy(fit, X, y, n_classes, fit_rows, score_rows):
-    predict = fit(X[fit_rows], y[fit_rows], n_classes)
-    return float(np.mean(np.argmax(predict(X[score_rows]), axis=1) == y[score_rows]))
+def probe_accuracy_with(fit, X, y, is_test, n_classes, *, fit_rows=np.logical_not, score_rows=np.asarray,
+                        summary=lambda hits: float(np.mean(hits))):
+    """probe_accuracy with one thing changed: the probe fitted on the rows ``fit_rows(is_test)`` or scored on the
+    rows ``score_rows(is_test)`` (boolean masks), or the hits summed up by another ``summary``."""
+    X, y, is_test = np.asarray(X), np.asarray(y), np.asarray(is_test, dtype=bool)
+    fitted, scored = fit_rows(is_test), score_rows(is_test)
+    predict = fit(X[fitted], y[fitted], n_classes)
+    return summary(np.argmax(predict(X[scored]), axis=1) == y[scored])
 
 
 def accuracy_fitted_on_every_row(fit, X, y, is_test, n_classes):
-    X, y, is_test = np.asarray(X), np.asarray(y), np.asarray(is_test, dtype=bool)
-    return _accuracy(fit, X, y, n_classes, np.ones(len(y), dtype=bool), is_test)
+    return probe_accuracy_with(fit, X, y, is_test, n_classes, fit_rows=np.ones_like)
 
 
 def accuracy_on_the_training_rows(fit, X, y, is_test, n_classes):
-    X, y, is_test = np.asarray(X), np.asarray(y), np.asarray(is_test, dtype=bool)
-    return _accuracy(fit, X, y, n_classes, ~is_test, ~is_test)
+    return probe_accuracy_with(fit, X, y, is_test, n_classes, score_rows=np.logical_not)
 
 
 def accuracy_fitted_on_the_test_rows(fit, X, y, is_test, n_classes):
-    X, y, is_test = np.asarray(X), np.asarray(y), np.asarray(is_test, dtype=bool)
-    return _accuracy(fit, X, y, n_classes, is_test, is_test)
+    return probe_accuracy_with(fit, X, y, is_test, n_classes, fit_rows=np.asarray)
 
 
 PROBE_ACCURACY = Mistakes({
