@@ -6,6 +6,7 @@ import torch
 
 from checker_contract import contract_tests
 from course_utils.lessons.lesson10_mech_interp import reference as ref
+from course_utils.lessons.lesson10_mech_interp.mistakes import patching_with
 
 
 def previous_token_keeps_batch(pattern):
@@ -26,20 +27,7 @@ def resid_patch_unnormalised(model, clean_tokens, corrupted_tokens, metric):
                                  lambda logits: logits[:, -1].max(-1).values.mean())
 
 
-def resid_patch_post(model, clean_tokens, corrupted_tokens, metric):
-    _, cache = model.run_with_cache(clean_tokens)
-    results = torch.zeros(model.cfg.n_layers, clean_tokens.shape[1])
-    for layer in range(model.cfg.n_layers):
-        name = f"blocks.{layer}.hook_resid_post"
-        for pos in range(clean_tokens.shape[1]):
-            def hook(resid, hook, pos=pos, name=name):
-                resid = resid.clone()
-                resid[:, pos] = cache[name][:, pos]
-                return resid
-
-            with torch.no_grad():
-                results[layer, pos] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, hook)])))
-    return results
+resid_patch_post = patching_with(hook="hook_resid_post", index=lambda pos: (slice(None), pos))
 
 
 def head_patch_whole_layer(model, clean_tokens, corrupted_tokens, metric):
@@ -172,20 +160,8 @@ def dla_gather_columns(components, W_U, targets):
     return (components * np.moveaxis(directions, 0, -1)[:, :, None, :]).sum(-1)
 
 
-def head_patch_last_position_only(model, clean_tokens, corrupted_tokens, metric):
-    _, cache = model.run_with_cache(clean_tokens)
-    results = torch.zeros(model.cfg.n_layers, model.cfg.n_heads)
-    for layer in range(model.cfg.n_layers):
-        name = f"blocks.{layer}.attn.hook_z"
-        for head in range(model.cfg.n_heads):
-            def hook(z, hook, head=head, name=name):
-                z = z.clone()
-                z[:, -1, head] = cache[name][:, -1, head]
-                return z
-
-            with torch.no_grad():
-                results[layer, head] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, hook)])))
-    return results
+head_patch_last_position_only = patching_with(hook="attn.hook_z", index=lambda head: (slice(None), -1, head),
+                                              over_heads=True)
 
 
 def head_patch_add_hook_lists(model, clean_tokens, corrupted_tokens, metric):
@@ -219,21 +195,8 @@ def resid_patch_library(model, clean_tokens, corrupted_tokens, metric):
         return patching.get_act_patch_resid_pre(model, corrupted_tokens, cache, metric)
 
 
-def resid_patch_first_batch_only(model, clean_tokens, corrupted_tokens, metric):
-    """Patches only the first batch element."""
-    _, cache = model.run_with_cache(clean_tokens)
-    results = torch.zeros(model.cfg.n_layers, clean_tokens.shape[1])
-    for layer in range(model.cfg.n_layers):
-        name = f"blocks.{layer}.hook_resid_pre"
-        for pos in range(clean_tokens.shape[1]):
-            def hook(resid, hook, pos=pos, name=name):
-                resid = resid.clone()
-                resid[0, pos] = cache[name][0, pos]
-                return resid
-
-            with torch.no_grad():
-                results[layer, pos] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, hook)])))
-    return results
+# patches only the first batch element
+resid_patch_first_batch_only = patching_with(hook="hook_resid_pre", index=lambda pos: (0, pos))
 
 
 def attribution_backward_hooks(model, clean_tokens, corrupted_tokens, metric):

@@ -92,67 +92,51 @@ NORMALISED_METRIC = Mistakes({
 })
 
 
-def _patch_residual_position(model, corrupted_tokens, clean_cache, layer, pos, metric):
-    name = f"blocks.{layer}.hook_resid_pre"
-
-    def patch(resid, hook):
-        resid = resid.clone()
-        resid[:, pos] = clean_cache[name][:, pos]
-        return resid
+def _patched_metric(model, corrupted_tokens, clean_cache, name, index, metric):
+    """The metric of the corrupted run with hook ``name`` at ``index`` replaced by its value on the clean run."""
+    def patch(act, hook):
+        act = act.clone()
+        act[index] = clean_cache[name][index]
+        return act
 
     with torch.no_grad():
         return float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, patch)])))
 
 
-def _residual_patching_stored_at(model, clean_tokens, corrupted_tokens, metric, offset):
-    """The grid off by one: patching position p lands in cell p + offset (a cell nothing lands in stays 0)."""
-    with torch.no_grad():
-        _, clean_cache = model.run_with_cache(clean_tokens)
-    n_pos = clean_tokens.shape[1]
-    results = torch.zeros(model.cfg.n_layers, n_pos)
-    for layer in range(model.cfg.n_layers):
-        for pos in range(n_pos):
-            if 0 <= pos + offset < n_pos:
-                results[layer, pos + offset] = _patch_residual_position(model, corrupted_tokens, clean_cache,
-                                                                        layer, pos, metric)
-    return results
+def patching_with(*, hook, index, over_heads=False, offset=0):
+    """residual_patching (head_patching with ``over_heads``) with one thing changed: cell (layer, i) patches hook
+    ``blocks.{layer}.{hook}`` at ``index(i)`` only, and lands in cell i + offset (a cell nothing lands in stays 0)."""
+    def patching(model, clean_tokens, corrupted_tokens, metric):
+        with torch.no_grad():
+            _, clean_cache = model.run_with_cache(clean_tokens)
+        n_cells = model.cfg.n_heads if over_heads else clean_tokens.shape[1]
+        results = torch.zeros(model.cfg.n_layers, n_cells)
+        for layer in range(model.cfg.n_layers):
+            for cell in range(n_cells):
+                if 0 <= cell + offset < n_cells:
+                    results[layer, cell + offset] = _patched_metric(model, corrupted_tokens, clean_cache,
+                                                                     f"blocks.{layer}.{hook}", index(cell), metric)
+        return results
+    return patching
 
 
 RESIDUAL_PATCHING = Mistakes({
     "patch position pos itself: resid[:, pos] = clean_resid[:, pos]":
-        lambda model, clean_tokens, corrupted_tokens, metric:
-        _residual_patching_stored_at(model, clean_tokens, corrupted_tokens, metric, -1),
+        patching_with(hook="hook_resid_pre", index=lambda pos: (slice(None), pos), offset=-1),
     "patch position pos itself, not the one before it":
-        lambda model, clean_tokens, corrupted_tokens, metric:
-        _residual_patching_stored_at(model, clean_tokens, corrupted_tokens, metric, 1),
+        patching_with(hook="hook_resid_pre", index=lambda pos: (slice(None), pos), offset=1),
     "run the CORRUPTED tokens and patch in activations cached on the CLEAN run":
         lambda model, clean_tokens, corrupted_tokens, metric:
         ref.residual_patching(model, corrupted_tokens, clean_tokens, metric),
 })
 
 
-def head_patching_on_the_position_axis(model, clean_tokens, corrupted_tokens, metric):
-    with torch.no_grad():
-        _, clean_cache = model.run_with_cache(clean_tokens)
-    results = torch.zeros(model.cfg.n_layers, model.cfg.n_heads)
-    for layer in range(model.cfg.n_layers):
-        name = f"blocks.{layer}.attn.hook_z"
-        for head in range(model.cfg.n_heads):
-            def patch(z, hook, head=head, name=name):
-                z = z.clone()
-                z[:, head] = clean_cache[name][:, head]
-                return z
-
-            with torch.no_grad():
-                results[layer, head] = float(metric(model.run_with_hooks(corrupted_tokens, fwd_hooks=[(name, patch)])))
-    return results
-
-
 HEAD_PATCHING = Mistakes({
     "run the CORRUPTED tokens and patch in activations cached on the CLEAN run":
         lambda model, clean_tokens, corrupted_tokens, metric:
         ref.head_patching(model, corrupted_tokens, clean_tokens, metric),
-    "hook_z is [batch, pos, head, d_head]: index the head as z[:, :, head]": head_patching_on_the_position_axis,
+    "hook_z is [batch, pos, head, d_head]: index the head as z[:, :, head]":
+        patching_with(hook="attn.hook_z", index=lambda head: (slice(None), head), over_heads=True),
 })
 
 
