@@ -115,20 +115,21 @@ def cmd_doctor(args):
 
 def cmd_grade(args):
     from .grading.batch import DuplicateSubmissions, Settings, grade
+    from .grading.isolation import SandboxUnavailable
 
     if args.lesson and args.lesson.isdigit():
         args.lesson = f"{int(args.lesson):02d}"
     settings = Settings(out=args.out, feedback=args.feedback, jobs=args.jobs or os.cpu_count() or 1,
                         timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_limit,
                         exercise_timeout=args.exercise_timeout, lesson=args.lesson, seed=args.seed, force=args.force,
-                        newest_wins=args.newest_wins)
+                        newest_wins=args.newest_wins, sandbox=not args.no_sandbox)
     missing = [str(p) for p in args.submissions if not p.exists()]
     if missing:
         print("no such file or folder: " + ", ".join(missing))
         return 1
     try:
         grade(args.submissions, settings)
-    except DuplicateSubmissions as error:
+    except (DuplicateSubmissions, SandboxUnavailable) as error:
         print(f"nothing graded: {error}")
         return 2
     return 0
@@ -167,12 +168,18 @@ def cmd_check(args):
     from .grading.batch import Settings
     from .grading.batch import grade_one
     from .grading.gradebook import feedback_markdown
+    from .grading.isolation import problem
 
     if not args.notebook.exists():
         print(f"no such notebook: {args.notebook}")
         return 1
+    unsandboxed = None if args.no_sandbox else problem()
+    if unsandboxed:  # a learner's own notebook: check it anyway, and say how grading will differ
+        print(f"{unsandboxed}; checking without it (`course grade` runs each notebook in that sandbox: no network, "
+              "no file outside its folder).")
     print(f"checking {args.notebook} as the grader would (a fresh kernel, then every exercise)...", flush=True)
-    settings = Settings(out=Path(os.devnull), jobs=1, timeout=args.timeout)
+    settings = Settings(out=Path(os.devnull), jobs=1, timeout=args.timeout,
+                        sandbox=not (args.no_sandbox or unsandboxed))
     row, results, titles = grade_one(args.notebook, settings, secrets.randbelow(2**31))
     if not results:
         print(f"{row['status']}: {row['notes']}")
@@ -237,11 +244,14 @@ def parser():
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
     grade_cmd.add_argument("--newest-wins", action="store_true",
                            help="when two files resolve to one student and lesson, grade only the newest")
+    grade_cmd.add_argument("--no-sandbox", action="store_true",
+                           help="run submissions without bubblewrap, as you, with your files and the network")
     grade_cmd.set_defaults(run=cmd_grade)
 
     check = sub.add_parser("check", help="grade one of your notebooks as the instructor's grader would")
     check.add_argument("notebook", type=Path)
     check.add_argument("--timeout", type=float, default=600, help="seconds for the whole notebook (default 600)")
+    check.add_argument("--no-sandbox", action="store_true", help="run the notebook without bubblewrap")
     check.set_defaults(run=cmd_check)
 
     export = sub.add_parser("export", help="export grades to Canvas, or a lesson's autograder to Gradescope")

@@ -1,4 +1,5 @@
-"""``course doctor``: is this machine ready for the course? Each line is OK or a fix."""
+"""``course doctor``: is this machine ready for the course? Each line is OK, a fix, or a note (nothing to do
+for learners)."""
 import shutil
 import sys
 from importlib import metadata
@@ -87,13 +88,24 @@ def notebooks_line():
     return False, f"no notebooks in {folder}: run `course build` in the course folder."
 
 
+def sandbox_line():
+    """Whether ``course grade`` can isolate submissions here: a note, since only instructors grade."""
+    from .grading.isolation import problem
+
+    found = problem()
+    if found is None:
+        return True, "bubblewrap isolates each submission when grading (`course grade`)"
+    return None, (f"{found}. Only grading a class (`course grade`) needs it: on Debian or Ubuntu, "
+                  "`sudo apt-get install bubblewrap`")
+
+
 def run():
-    """Print the report; return True when every line is OK."""
+    """Print the report; return True when no line needs a fix."""
     lines = [python_line(), *package_lines(), torch_line(), *jupyter_lines(), *checkpoint_lines(),
-             disk_line(), notebooks_line()]
+             disk_line(), notebooks_line(), sandbox_line()]
     for ok, text in lines:
-        print(f"{'OK ' if ok else 'FIX'}  {text}")
-    problems = sum(not ok for ok, _ in lines)
+        print(f"{({True: 'OK', False: 'FIX', None: 'NOTE'})[ok]:<4} {text}")
+    problems = sum(ok is False for ok, _ in lines)
     print("\nAll good: run `make lab` and open 00_welcome.ipynb." if not problems
           else f"\n{problems} thing(s) to fix, listed above as FIX.")
     return problems == 0

@@ -32,6 +32,7 @@ from pathlib import Path
 from . import gradebook
 from .extract import InvalidNotebook, detect_lesson, grading_source, read_notebook
 from .identity import identify
+from .isolation import environment, for_batch, require, wrap
 from .sandbox import DIED, FINISHED, MEMORY, TIMEOUT, run_watched
 
 GRADED, TAMPERED = "graded", "tampered"
@@ -53,6 +54,8 @@ class Settings:
     force: bool = False
     quiet: bool = False
     newest_wins: bool = False        # two submissions of one student for one lesson: grade the newer file
+    sandbox: bool = True             # run each submission inside bubblewrap (isolation.py)
+    hidden: tuple = ()               # folders a sandboxed submission must not see (set by isolation.for_batch)
 
 
 def find_submissions(paths):
@@ -79,8 +82,8 @@ def _sha256(path):
         return ""
 
 
-def _child_env():
-    env = dict(os.environ)
+def _child_env(sandbox=False):
+    env = environment() if sandbox else dict(os.environ)
     # PYTHONDONTWRITEBYTECODE: a grading run never writes __pycache__ into the installed course
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0",
                COURSE_STRICT="0", PYTHONDONTWRITEBYTECODE="1")
@@ -88,33 +91,56 @@ def _child_env():
     return env
 
 
+def _contained(command, settings, writable, private):
+    """``command`` inside bubblewrap when ``settings.sandbox``, seeing only ``writable`` as writable.
+
+    Raises SandboxUnavailable when bubblewrap cannot run here (checked once; ``grade`` checks before it starts).
+    """
+    if not settings.sandbox:
+        return command
+    require()
+    return wrap(command, writable=writable, private=private, hidden=settings.hidden)
+
+
+def _errors(result):
+    count, messages = result.get("errors", 0), result.get("error_messages", [])
+    return f"{count} cell(s) raised an error" + (": " + "; ".join(messages[:3]) if messages else "") if count else ""
+
+
 def run_notebook(path, settings, scratch):
-    """Execute a temporary copy of ``path``: (status, detail, seconds)."""
-    workdir = Path(scratch) / "work"
-    workdir.mkdir()
+    """Execute a temporary copy of ``path``: (status, detail, seconds).
+
+    Sandboxed, the runner and its kernel see only ``scratch/run`` as writable; the kernel's pid file then
+    holds a pid of the sandbox's namespace, so the watchdog follows the process tree seen from outside.
+    """
+    folder = Path(scratch) / "run"
+    workdir = folder / "work"
+    workdir.mkdir(parents=True)
     shutil.copy2(path, workdir / "submission.ipynb")
     job = {"workdir": str(workdir), "notebook": "submission.ipynb", "cell_timeout": settings.cell_timeout,
-           "result": str(Path(scratch) / "run.json"), "pids": str(Path(scratch) / "kernel.pid")}
-    job_path = Path(scratch) / "run-job.json"
+           "result": str(folder / "run.json"), "pids": str(folder / "kernel.pid"), "sandboxed": settings.sandbox}
+    job_path = folder / "run-job.json"
     job_path.write_text(json.dumps(job))
-    env = _child_env()
-    env["COURSE_PROGRESS_FILE"] = str(Path(scratch) / "progress.json")
-    outcome = run_watched([sys.executable, "-m", "course_utils.grading.run_notebook", str(job_path)],
-                          cwd=scratch, env=env, timeout=settings.timeout, memory_mb=settings.memory_mb,
-                          pid_file=job["pids"])
+    env = _child_env(settings.sandbox)
+    env["COURSE_PROGRESS_FILE"] = str(folder / "progress.json")
+    command = _contained([sys.executable, "-m", "course_utils.grading.run_notebook", str(job_path)], settings,
+                         [folder], Path(scratch) / "run-private")
+    outcome = run_watched(command, cwd=folder, env=env, timeout=settings.timeout, memory_mb=settings.memory_mb,
+                          pid_file=None if settings.sandbox else job["pids"])
     try:
         result = json.loads(Path(job["result"]).read_text())
     except (OSError, ValueError):
         result = {"status": KERNEL_DIED, "detail": "the notebook runner stopped without a result"}
     if outcome.status == MEMORY:
-        return MEMORY_LIMIT, f"used more than {settings.memory_mb} MB", outcome.seconds
-    if outcome.status == TIMEOUT:
-        return RUN_TIMEOUT, f"ran longer than {settings.timeout:g} s", outcome.seconds
-    if result.get("status") == "completed" and outcome.status == FINISHED:
-        errors = result.get("errors", 0)
-        return GRADED, f"{errors} cell(s) raised an error" if errors else "", outcome.seconds
-    status = result.get("status") if result.get("status") in (RUN_TIMEOUT, KERNEL_DIED) else KERNEL_DIED
-    return status, result.get("detail", ""), outcome.seconds
+        status, detail = MEMORY_LIMIT, f"used more than {settings.memory_mb} MB"
+    elif outcome.status == TIMEOUT:
+        status, detail = RUN_TIMEOUT, f"ran longer than {settings.timeout:g} s"
+    elif result.get("status") == "completed" and outcome.status == FINISHED:
+        status, detail = GRADED, result.get("detail")
+    else:
+        status = result.get("status") if result.get("status") in (RUN_TIMEOUT, KERNEL_DIED) else KERNEL_DIED
+        detail = result.get("detail") or "the notebook runner was stopped before the end"
+    return status, "; ".join(filter(None, [detail, _errors(result)])), outcome.seconds
 
 
 def _accepted(results_path, key):
@@ -141,8 +167,7 @@ def grade_functions(nb, exercise_list, settings, scratch, seed):
     imports, definitions = grading_source(nb)
     remaining = list(exercise_list)
     records, attempt = {}, 0
-    env = _child_env()
-    env["COURSE_PROGRESS_FILE"] = str(Path(scratch) / "grader-progress.json")
+    env = _child_env(settings.sandbox)
     while remaining:
         attempt += 1
         key = secrets.token_bytes(32)
@@ -152,10 +177,12 @@ def grade_functions(nb, exercise_list, settings, scratch, seed):
         results_path.touch()
         job = {"key": key.hex(), "results": str(results_path), "exercises": [e.id for e in remaining],
                "imports": imports, "definitions": definitions, "seed": seed}
-        outcome = run_watched([sys.executable, "-I", "-m", "course_utils.grading.grader"], cwd=home, env=env,
-                              timeout=settings.exercise_timeout * (len(remaining) + 2), memory_mb=settings.memory_mb,
-                              stdin_text=json.dumps(job), idle_timeout=settings.exercise_timeout + 15,
-                              progress_file=results_path)
+        env["COURSE_PROGRESS_FILE"] = str(home / "progress.json")
+        command = _contained([sys.executable, "-I", "-m", "course_utils.grading.grader"], settings,
+                             [home, results_path], Path(scratch) / f"grader-{attempt}-private")
+        outcome = run_watched(command, cwd=home, env=env, timeout=settings.exercise_timeout * (len(remaining) + 2),
+                              memory_mb=settings.memory_mb, stdin_text=json.dumps(job),
+                              idle_timeout=settings.exercise_timeout + 15, progress_file=results_path)
         accepted = _accepted(results_path, key)
         got = [r for r in accepted if "id" in r]
         by_id = {e.id: e for e in remaining}
@@ -286,6 +313,7 @@ def grade(paths, settings):
 
     Raises DuplicateSubmissions, before grading anything, when two files resolve to one student and lesson.
     """
+    settings = for_batch(settings, paths)  # sandboxed: raises SandboxUnavailable unless bubblewrap runs here
     roots = submission_roots(paths)
     existing = gradebook.read(settings.out)
     others = [r for r in existing if Path(r.get("submission", "")) not in roots]

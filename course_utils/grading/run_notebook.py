@@ -5,9 +5,16 @@ Runs in the submission's temporary working folder, under the watchdog of
 limit). Cells that raise do not stop the run (allow_errors); a cell past the
 per-cell limit or a dead kernel ends it. Outputs are counted, never kept, so a
 submission that prints megabytes costs no memory here. Writes a small JSON
-result next to the job.
+result next to the job, naming the cells' errors (``OSError: [Errno 30] Read-only
+file system: ...``) so that a row says what the sandbox refused.
+
+Inside the sandbox (``"sandboxed"`` in the job) this process is the PID
+namespace's first process besides bubblewrap's: any other process still alive
+after the kernel has shut down was left behind by the notebook (a daemon); it is
+named in the result, and dies with the namespace when this process ends.
 """
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,20 +26,28 @@ sys.modules.setdefault("rfc3987_syntax", None)
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+import psutil  # noqa: E402
 
 from ..execution import course_environment
 
 
 class CountingClient(NotebookClient):
-    """A NotebookClient that drops outputs (counting errors and bytes) instead of storing them."""
+    """A NotebookClient that drops outputs (counting errors and bytes, naming a few errors) instead of storing them."""
 
     errors = 0
     output_bytes = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages = []
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         if msg.get("msg_type") == "error":
             self.errors += 1
+            message = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
+            if len(self.error_messages) < 5 and message not in self.error_messages:
+                self.error_messages.append(message[:150])
         self.output_bytes += len(str(content.get("text", ""))) if isinstance(content, dict) else 0
         return None
 
@@ -63,7 +78,7 @@ def main(job_path):
                     client.execute_cell(cell, index)
                     cell.outputs = []
                     result["cells"] += 1
-                    result["errors"] = client.errors
+                    result.update(errors=client.errors, error_messages=client.error_messages)
                     write()
         except CellTimeoutError:
             result.update(status="timeout", detail=f"a cell ran longer than {job['cell_timeout']} s")
@@ -71,9 +86,24 @@ def main(job_path):
             result.update(status="kernel died", detail="the kernel stopped while a cell ran")
         except Exception as error:  # noqa: BLE001 - anything else still gets a row
             result.update(status="kernel died", detail=f"{type(error).__name__}: {str(error)[:300]}")
-    result["errors"] = client.errors
+    result.update(errors=client.errors, error_messages=client.error_messages)
+    if job.get("sandboxed") and result["status"] == "completed":
+        result["detail"] = _left_behind()
     write()
     return 0
+
+
+def _left_behind():
+    """The processes, other than bubblewrap's and this one, still alive in the sandbox's PID namespace."""
+    names = []
+    for process in psutil.process_iter(["pid", "cmdline", "status"]):
+        if process.info["pid"] not in (1, os.getpid()) and process.info["status"] != psutil.STATUS_ZOMBIE:
+            command = process.info["cmdline"] or ["?"]
+            names.append(" ".join([Path(command[0]).name, *command[1:]])[:100])
+    if not names:
+        return ""
+    return (f"left {len(names)} process(es) running after the notebook ended, stopped with its sandbox: "
+            + "; ".join(names[:3]))
 
 
 if __name__ == "__main__":
