@@ -4,6 +4,7 @@ import torch
 
 from checker_contract import contract_tests
 from course_utils.lessons.lesson11_circuit_discovery import reference as ref
+from course_utils.lessons.lesson11_circuit_discovery.mistakes import acdc_with
 
 
 def edges_forward_order(n_layers, n_heads):
@@ -11,14 +12,7 @@ def edges_forward_order(n_layers, n_heads):
 
 
 def acdc_inverted(edges, score, tau):
-    kept = set(edges)
-    current = score(frozenset(kept))
-    for edge in edges:
-        trial = kept - {edge}
-        value = score(frozenset(trial))
-        if value - current >= tau:
-            kept, current = trial, value
-    return kept
+    return acdc_with(edges, score, tau, removes=lambda change, tau: change >= tau)
 
 
 def acdc_recomputes(edges, score, tau):
@@ -43,15 +37,7 @@ def acdc_reversed_order(edges, score, tau):             # processes the edges fr
 
 
 def acdc_always_updates_current(edges, score, tau):     # the current score also moves when the edge is put back
-    kept = set(edges)
-    current = score(frozenset(kept))
-    for edge in edges:
-        trial = kept - {edge}
-        value = score(frozenset(trial))
-        if value - current < tau:
-            kept = trial
-        current = value
-    return kept
+    return acdc_with(edges, score, tau, current_follows_every_trial=True)
 
 
 def acdc_as_list(edges, score, tau):                    # a list of kept edges, a plain set given to score

@@ -80,27 +80,27 @@ def acdc_by_sender_node(edges, score, tau):
     return kept
 
 
-def acdc_on_absolute_change(edges, score, tau):
+def acdc_with(edges, score, tau, *, removes=lambda change, tau: change < tau, current_follows_every_trial=False):
+    """acdc with one thing changed: an edge stays removed when ``removes(score(trial) − current score, tau)``, or
+    the current score also moves to the trial's when the edge is put back."""
     kept = set(edges)
     current = score(frozenset(kept))
     for edge in edges:
         trial = kept - {edge}
         value = score(frozenset(trial))
-        if abs(value - current) < tau:
+        if removes(value - current, tau):
             kept, current = trial, value
+        elif current_follows_every_trial:
+            current = value
     return kept
 
 
+def acdc_on_absolute_change(edges, score, tau):
+    return acdc_with(edges, score, tau, removes=lambda change, tau: abs(change) < tau)
+
+
 def acdc_returning_the_removed(edges, score, tau):
-    kept, removed = set(edges), set()
-    current = score(frozenset(kept))
-    for edge in edges:
-        trial = kept - {edge}
-        value = score(frozenset(trial))
-        if value - current < tau:
-            kept, current = trial, value
-            removed.add(edge)
-    return removed
+    return set(edges) - ref.acdc(edges, score, tau)
 
 
 def acdc_never_restoring(edges, score, tau):
