@@ -114,22 +114,32 @@ def cmd_doctor(args):
 
 
 def cmd_grade(args):
-    from .grading.batch import DuplicateSubmissions, Settings, grade
+    from .grading.batch import DuplicateSubmissions, NothingToRegrade, Settings, grade, regrade
     from .grading.isolation import SandboxUnavailable
+    from .grading.roster import RosterError, read_roster
 
     if args.lesson and args.lesson.isdigit():
         args.lesson = f"{int(args.lesson):02d}"
+    if bool(args.submissions) == bool(args.regrade):
+        print("give the submissions to grade, or --regrade EXERCISE_ID alone (it regrades the gradebook's rows)")
+        return 1
+    try:
+        roster = read_roster(args.roster) if args.roster else None
+    except RosterError as error:
+        print(f"nothing graded: {error}")
+        return 2
     settings = Settings(out=args.out, feedback=args.feedback, jobs=args.jobs or os.cpu_count() or 1,
                         timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_limit,
                         exercise_timeout=args.exercise_timeout, lesson=args.lesson, seed=args.seed, force=args.force,
-                        newest_wins=args.newest_wins, sandbox=not args.no_sandbox)
+                        newest_wins=args.newest_wins, roster=roster, regrade=args.regrade,
+                        sandbox=not args.no_sandbox)
     missing = [str(p) for p in args.submissions if not p.exists()]
     if missing:
         print("no such file or folder: " + ", ".join(missing))
         return 1
     try:
-        grade(args.submissions, settings)
-    except (DuplicateSubmissions, SandboxUnavailable) as error:
+        regrade(settings) if args.regrade else grade(args.submissions, settings)
+    except (DuplicateSubmissions, NothingToRegrade, SandboxUnavailable) as error:
         print(f"nothing graded: {error}")
         return 2
     return 0
@@ -167,7 +177,7 @@ def cmd_check(args):
 
     from .grading.batch import Settings
     from .grading.batch import grade_one
-    from .grading.gradebook import feedback_markdown
+    from .grading.feedback import feedback_markdown
     from .grading.isolation import problem
 
     if not args.notebook.exists():
@@ -178,14 +188,11 @@ def cmd_check(args):
         print(f"{unsandboxed}; checking without it (`course grade` runs each notebook in that sandbox: no network, "
               "no file outside its folder).")
     print(f"checking {args.notebook} as the grader would (a fresh kernel, then every exercise)...", flush=True)
-    settings = Settings(out=Path(os.devnull), jobs=1, timeout=args.timeout,
-                        sandbox=not (args.no_sandbox or unsandboxed))
+    settings = Settings(out=Path(os.devnull), jobs=1, timeout=args.timeout, cell_timeout=args.cell_timeout,
+                        memory_mb=args.memory_limit, sandbox=not (args.no_sandbox or unsandboxed))
     row, results, titles = grade_one(args.notebook, settings, secrets.randbelow(2**31))
-    if not results:
-        print(f"{row['status']}: {row['notes']}")
-        return 1
     print(feedback_markdown(row, results, titles))
-    return 0
+    return 0 if results else 1
 
 
 def parser():
@@ -230,9 +237,10 @@ def parser():
     grade_cmd = sub.add_parser("grade", help="auto-grade submitted notebooks into a gradebook CSV",
                                description="Run each submission in a fresh kernel, grade its functions in a clean "
                                            "process (public checks + hidden cases), write one gradebook row each.")
-    grade_cmd.add_argument("submissions", nargs="+", type=Path, help=".ipynb files or folders of them")
+    grade_cmd.add_argument("submissions", nargs="*", type=Path, help=".ipynb files or folders of them")
     grade_cmd.add_argument("--out", type=Path, default=Path("gradebook.csv"), help="the gradebook CSV")
-    grade_cmd.add_argument("--feedback", type=Path, help="write one markdown feedback file per student here")
+    grade_cmd.add_argument("--feedback", type=Path,
+                           help="write each submission's feedback here, as Markdown and as HTML")
     grade_cmd.add_argument("--jobs", type=int, default=0, help="submissions at once (default: all cores)")
     grade_cmd.add_argument("--timeout", type=float, default=600, help="seconds for a whole notebook (default 600)")
     grade_cmd.add_argument("--cell-timeout", type=float, default=120, help="seconds for one cell (default 120)")
@@ -240,7 +248,12 @@ def parser():
     grade_cmd.add_argument("--exercise-timeout", type=float, default=30,
                            help="seconds the grader gives one exercise (default 30)")
     grade_cmd.add_argument("--lesson", help="grade only this lesson; other notebooks get 'wrong lesson'")
-    grade_cmd.add_argument("--seed", type=int, help="seed of the hidden cases (default: drawn at random)")
+    grade_cmd.add_argument("--seed", type=int,
+                           help="seed of the hidden cases (default: the gradebook's own, or a new one it keeps)")
+    grade_cmd.add_argument("--roster", type=Path,
+                           help="CSV with a student_id column mapping the names found in submissions to ids")
+    grade_cmd.add_argument("--regrade", metavar="EXERCISE_ID",
+                           help="regrade one exercise (e.g. 01.step_neuron) for every row of its lesson")
     grade_cmd.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
     grade_cmd.add_argument("--newest-wins", action="store_true",
                            help="when two files resolve to one student and lesson, grade only the newest")
@@ -251,6 +264,8 @@ def parser():
     check = sub.add_parser("check", help="grade one of your notebooks as the instructor's grader would")
     check.add_argument("notebook", type=Path)
     check.add_argument("--timeout", type=float, default=600, help="seconds for the whole notebook (default 600)")
+    check.add_argument("--cell-timeout", type=float, default=120, help="seconds for one cell (default 120)")
+    check.add_argument("--memory-limit", type=int, default=3072, help="MB for the kernel's processes (default 3072)")
     check.add_argument("--no-sandbox", action="store_true", help="run the notebook without bubblewrap")
     check.set_defaults(run=cmd_check)
 

@@ -29,8 +29,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gradebook
+from . import gradebook, provenance
 from .extract import InvalidNotebook, detect_lesson, grading_source, read_notebook
+from .feedback import feedback_html, feedback_markdown
 from .identity import identify
 from .isolation import environment, for_batch, require, wrap
 from .sandbox import DIED, FINISHED, MEMORY, TIMEOUT, run_watched
@@ -50,10 +51,12 @@ class Settings:
     memory_mb: int = 3072            # resident memory of a kernel's process tree (and of a grader)
     exercise_timeout: float = 30.0   # seconds the grader may spend on one exercise
     lesson: str | None = None        # grade only this lesson (others get "wrong lesson")
-    seed: int | None = None          # the hidden cases' seed; drawn at random when None
+    seed: int | None = None          # the hidden cases' seed; the gradebook's own (or a new one) when None
     force: bool = False
     quiet: bool = False
     newest_wins: bool = False        # two submissions of one student for one lesson: grade the newer file
+    roster: object = None            # a roster.Roster mapping the names found to student ids
+    regrade: str | None = None       # regrade only this exercise, for every row of its lesson
     sandbox: bool = True             # run each submission inside bubblewrap (isolation.py)
     hidden: tuple = ()               # folders a sandboxed submission must not see (set by isolation.for_batch)
 
@@ -225,7 +228,7 @@ def submission_roots(paths):
     return roots
 
 
-def one_per_student(roots, existing_rows, newest_wins):
+def one_per_student(roots, existing_rows, newest_wins, roster=None):
     """The submissions to grade, with at most one per (student, lesson); raises DuplicateSubmissions otherwise.
 
     Earlier rows of the gradebook count too: a new file for a student and lesson it already holds from
@@ -240,7 +243,7 @@ def one_per_student(roots, existing_rows, newest_wins):
             nb = read_notebook(path)
         except InvalidNotebook:
             continue  # graded as invalid, under its file name
-        key = (identify(nb, path, root).student, detect_lesson(nb, path) or "")
+        key = (identify(nb, path, root, roster).student, detect_lesson(nb, path) or "")
         claims.setdefault(key, []).append(path)
     chosen = dict(roots)
     conflicts = []
@@ -270,14 +273,16 @@ def grade_one(path, settings, seed, root=None):
     start = time.monotonic()
     path = Path(path)
     row = {"student": path.stem, "lesson": "", "submission": str(path), "sha256": _sha256(path),
-           "total": 0, "max": 0, "notes": ""}
+           "total": 0, "max": 0, "notes": "", "seed": seed, "course_version": provenance.course_version()}
     try:
         nb = read_notebook(path)
     except InvalidNotebook as error:
-        row.update(status=INVALID, notes=str(error), seconds=f"{time.monotonic() - start:.1f}")
+        identity = identify(None, path, root, settings.roster)
+        row.update(student=identity.student, lms_id=identity.lms_id, status=INVALID, notes=str(error),
+                   seconds=f"{time.monotonic() - start:.1f}")
         return row, [], {}
-    identity = identify(nb, path, root)
-    row["student"] = identity.student
+    identity = identify(nb, path, root, settings.roster)
+    row.update(student=identity.student, lms_id=identity.lms_id)
     lesson = detect_lesson(nb, path)
     lesson_exercises = exercises.for_lesson(lesson) if lesson else []
     if settings.lesson and lesson != settings.lesson:
@@ -290,12 +295,13 @@ def grade_one(path, settings, seed, root=None):
         if settings.lesson:
             row["lesson"] = lesson or ""
         return row, [], {}
-    row["lesson"] = lesson
-    row["max"] = sum(e.points for e in lesson_exercises)
+    row.update(lesson=lesson, max=sum(e.points for e in lesson_exercises), checks_hash=provenance.checks_hash(lesson))
     with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
         status, detail, _ = run_notebook(path, settings, scratch)
         results = grade_functions(nb, lesson_exercises, settings, scratch, seed)
     notes = ([detail] if detail else []) + (["submitted late"] if identity.late else [])
+    if identity.on_roster is False:
+        notes.append("not on the roster: graded under the name found in the submission")
     for record in results:
         row[record["id"]] = record["points"]
         if record["status"] not in ("passed", "failed", "not_attempted"):
@@ -308,6 +314,21 @@ def grade_one(path, settings, seed, root=None):
     return row, results, {e.id: e.title for e in lesson_exercises}
 
 
+def feedback_name(row):
+    """The feedback file's name (without suffix): one per student and lesson, one per file when there is no lesson."""
+    name = f"{row['student']}-{row.get('lesson') or row.get('sha256', '')[:8] or 'unknown'}"
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def write_feedback(folder, row, results, titles):
+    """Write the row's feedback as Markdown and as self-contained HTML into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = feedback_name(row)
+    (folder / f"{name}.md").write_text(feedback_markdown(row, results, titles))
+    (folder / f"{name}.html").write_text(feedback_html(row, results, titles))
+
+
 def grade(paths, settings):
     """Grade every submission under ``paths``; returns the gradebook rows of this batch.
 
@@ -317,20 +338,20 @@ def grade(paths, settings):
     roots = submission_roots(paths)
     existing = gradebook.read(settings.out)
     others = [r for r in existing if Path(r.get("submission", "")) not in roots]
-    roots = one_per_student(roots, others, settings.newest_wins)
+    roots = one_per_student(roots, others, settings.newest_wins, settings.roster)
     submissions = list(roots)
-    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+    seed, seed_source = provenance.batch_seed(settings.seed, existing)
     done = {(r.get("submission"), r.get("sha256")) for r in existing}
     todo = [p for p in submissions if settings.force or (str(p), _sha256(p)) not in done]
     keep = [r for r in existing if r.get("submission") not in {str(p) for p in todo}]
     rows, lock = list(keep), threading.Lock()
+    details = {key: value for key, value in gradebook.read_details(settings.out).items()
+               if key in {r.get("submission") for r in keep}}
     batch_rows = []
     say = (lambda text: None) if settings.quiet else (lambda text: print(text, flush=True))
     skipped = len(submissions) - len(todo)
-    say(f"grading {len(todo)} submission(s) with {settings.jobs} at once"
+    say(f"grading {len(todo)} submission(s) with {settings.jobs} at once; hidden-case seed {seed} ({seed_source})"
         + (f"; {skipped} already in {settings.out} (use --force to regrade)" if skipped else ""))
-    if settings.feedback:
-        Path(settings.feedback).mkdir(parents=True, exist_ok=True)
     counts = {}
     with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
         futures = {pool.submit(grade_one, p, settings, seed, roots[p]): p for p in todo}
@@ -340,18 +361,80 @@ def grade(paths, settings):
                 row, results, titles = future.result()
             except Exception as error:  # noqa: BLE001 - a bug here must not lose the batch
                 row, results, titles = ({"student": path.stem, "submission": str(path), "sha256": _sha256(path),
-                                         "status": "grader error", "total": 0, "max": 0,
+                                         "status": "grader error", "total": 0, "max": 0, "seed": seed,
                                          "notes": f"{type(error).__name__}: {error}"[:500]}, [], {})
             with lock:
                 rows.append(row)
                 batch_rows.append(row)
+                details[row["submission"]] = {"results": results, "titles": titles}
                 gradebook.write(settings.out, rows)
-                if settings.feedback and results:
-                    name = f"{row['student']}-{row['lesson']}.md".replace(os.sep, "_")
-                    (Path(settings.feedback) / name).write_text(gradebook.feedback_markdown(row, results, titles))
+                gradebook.write_details(settings.out, details)
+                if settings.feedback:
+                    write_feedback(settings.feedback, row, results, titles)
                 counts[row["status"]] = counts.get(row["status"], 0) + 1
             say(f"[{number}/{len(todo)}] {row['student']:<20} lesson {row.get('lesson') or '--'}  "
                 f"{row['total']}/{row['max']}  {row['status']:<16} {row.get('seconds', '')} s")
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     say(f"done: {summary or 'nothing to grade'}; gradebook: {settings.out}")
     return batch_rows
+
+
+class NothingToRegrade(Exception):
+    """``--regrade`` found no row to regrade; the message says why."""
+
+
+def regrade(settings):
+    """Regrade the exercise ``settings.regrade`` for every row of its lesson, keeping the rest of each row.
+
+    After a checker fix: each submission is graded again on that exercise only, with its row's own seed,
+    and its points, total, details and feedback are updated. A file changed or gone since it was graded
+    is left as it was, with a note. Returns the rows regraded.
+    """
+    from .. import exercises
+
+    try:
+        exercise = exercises.get(settings.regrade)
+    except KeyError as error:
+        raise NothingToRegrade(error.args[0]) from None
+    rows = gradebook.read(settings.out)
+    details = gradebook.read_details(settings.out)
+    targets = [r for r in rows if r.get("lesson") == exercise.lesson and exercise.id in r and r.get("status")]
+    if not targets:
+        raise NothingToRegrade(f"{settings.out} holds no graded row of lesson {exercise.lesson}.")
+    say = (lambda text: None) if settings.quiet else (lambda text: print(text, flush=True))
+    say(f"regrading {exercise.id} for {len(targets)} submission(s) of lesson {exercise.lesson}")
+    lesson_ids = [e.id for e in exercises.for_lesson(exercise.lesson)]
+    checks = provenance.checks_hash(exercise.lesson)
+    lock = threading.Lock()
+
+    def regrade_row(row):
+        path = Path(row["submission"])
+        if _sha256(path) != row.get("sha256"):
+            return row, None
+        seed = int(row["seed"]) if str(row.get("seed", "")).isdigit() else provenance.batch_seed(settings.seed, rows)[0]
+        with tempfile.TemporaryDirectory(prefix="course-regrade-") as scratch:
+            [record] = grade_functions(read_notebook(path), [exercise], settings, scratch, seed)
+        return row, record
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+        for row, record in pool.map(regrade_row, targets):
+            with lock:
+                if record is None:
+                    row["notes"] = _joined_notes(row, f"{exercise.id} not regraded: the file changed or is gone")
+                else:
+                    row[exercise.id] = record["points"]
+                    row["total"] = sum(int(row.get(i) or 0) for i in lesson_ids)
+                    row["notes"] = _joined_notes(row, f"{exercise.id} regraded (checks {checks})")
+                    entry = details.setdefault(row["submission"], {"results": [], "titles": {}})
+                    entry["results"] = [r for r in entry["results"] if r.get("id") != exercise.id] + [record]
+                    entry["results"].sort(key=lambda r: lesson_ids.index(r["id"]) if r["id"] in lesson_ids else 0)
+                    if settings.feedback:
+                        write_feedback(settings.feedback, row, entry["results"], entry.get("titles", {}))
+                gradebook.write(settings.out, rows)
+                gradebook.write_details(settings.out, details)
+            say(f"{row['student']:<20} {exercise.id}: {row.get(exercise.id)}  total {row['total']}/{row['max']}")
+    return targets
+
+
+def _joined_notes(row, note):
+    return "; ".join(n for n in (row.get("notes", ""), note) if n)[:500]
