@@ -13,7 +13,7 @@ install: $(STAMP)
 # The venv is (re)installed whenever pyproject.toml changes. torch is pinned to 2.13.0 there.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,cluster]"
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -115,6 +115,7 @@ def cmd_doctor(args):
 
 def cmd_grade(args):
     from .grading.batch import DuplicateSubmissions, NothingToRegrade, Settings, grade, regrade
+    from .grading.distributed import ClusterUnavailable
     from .grading.isolation import SandboxUnavailable
     from .grading.roster import RosterError, read_roster
 
@@ -132,14 +133,14 @@ def cmd_grade(args):
                         timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_limit,
                         exercise_timeout=args.exercise_timeout, lesson=args.lesson, seed=args.seed, force=args.force,
                         newest_wins=args.newest_wins, roster=roster, regrade=args.regrade,
-                        sandbox=not args.no_sandbox)
+                        sandbox=not args.no_sandbox, scheduler=args.scheduler)
     missing = [str(p) for p in args.submissions if not p.exists()]
     if missing:
         print("no such file or folder: " + ", ".join(missing))
         return 1
     try:
         regrade(settings) if args.regrade else grade(args.submissions, settings)
-    except (DuplicateSubmissions, NothingToRegrade, SandboxUnavailable) as error:
+    except (DuplicateSubmissions, NothingToRegrade, SandboxUnavailable, ClusterUnavailable) as error:
         print(f"nothing graded: {error}")
         return 2
     return 0
@@ -259,6 +260,8 @@ def parser():
                            help="when two files resolve to one student and lesson, grade only the newest")
     grade_cmd.add_argument("--no-sandbox", action="store_true",
                            help="run submissions without bubblewrap, as you, with your files and the network")
+    grade_cmd.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                           help="grade on the workers of this Dask scheduler (needs the course's cluster extra)")
     grade_cmd.set_defaults(run=cmd_grade)
 
     check = sub.add_parser("check", help="grade one of your notebooks as the instructor's grader would")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gradebook, provenance
+from .distributed import ClusterExecutor
 from .extract import InvalidNotebook, detect_lesson, grading_source, read_notebook
 from .feedback import feedback_html, feedback_markdown
 from .identity import identify
@@ -59,6 +60,7 @@ class Settings:
     regrade: str | None = None       # regrade only this exercise, for every row of its lesson
     sandbox: bool = True             # run each submission inside bubblewrap (isolation.py)
     hidden: tuple = ()               # folders a sandboxed submission must not see (set by isolation.for_batch)
+    scheduler: str | None = None     # grade on this Dask scheduler's workers (distributed.py), not here
 
 
 def find_submissions(paths):
@@ -353,7 +355,8 @@ def grade(paths, settings):
     say(f"grading {len(todo)} submission(s) with {settings.jobs} at once; hidden-case seed {seed} ({seed_source})"
         + (f"; {skipped} already in {settings.out} (use --force to regrade)" if skipped else ""))
     counts = {}
-    with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+    pool = ClusterExecutor(settings) if settings.scheduler else ThreadPoolExecutor(max_workers=max(1, settings.jobs))
+    with pool:
         futures = {pool.submit(grade_one, p, settings, seed, roots[p]): p for p in todo}
         for number, future in enumerate(as_completed(futures), start=1):
             path = futures[future]
