@@ -187,6 +187,6 @@ def test_a_definition_that_hangs_costs_one_grader_timeout_not_one_per_exercise(t
              "class Slow:\n    while True:\n        pass")
     settings = Settings(out=tmp_path / "book.csv", exercise_timeout=2)
     start = time.monotonic()
-    records = grade_functions(nb, exercises.for_lesson("01"), settings, tmp_path, seed=1)
+    records = grade_functions(nb, exercises.for_lesson("01"), settings, seed=1)
     assert [r["status"] for r in records] == ["timeout"] * len(records)
     assert time.monotonic() - start < 2 * (2 + 15) + 30

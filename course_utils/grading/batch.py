@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gradebook, provenance
+from . import gradebook, provenance, warm
 from .distributed import ClusterExecutor
 from .extract import InvalidNotebook, detect_lesson, grading_source, read_notebook
 from .feedback import feedback_html, feedback_markdown
@@ -167,28 +167,26 @@ def _accepted(results_path, key):
     return records
 
 
-def grade_functions(nb, exercise_list, settings, scratch, seed):
-    """Per-exercise records from the clean grader, restarting it after an exercise that kills it."""
+def grade_functions(nb, exercise_list, settings, seed):
+    """Per-exercise records from a fresh grader (forked by a warm server), starting another after an exercise
+    that kills it."""
     imports, definitions = grading_source(nb)
     remaining = list(exercise_list)
     records, attempt = {}, 0
-    env = _child_env(settings.sandbox)
     while remaining:
         attempt += 1
         key = secrets.token_bytes(32)
-        home = Path(scratch) / f"grader-{attempt}"
-        home.mkdir()
-        results_path = Path(scratch) / f"grader-{attempt}.jsonl"
-        results_path.touch()
-        job = {"key": key.hex(), "results": str(results_path), "exercises": [e.id for e in remaining],
-               "imports": imports, "definitions": definitions, "seed": seed}
-        env["COURSE_PROGRESS_FILE"] = str(home / "progress.json")
-        command = _contained([sys.executable, "-I", "-m", "course_utils.grading.grader"], settings,
-                             [home, results_path], Path(scratch) / f"grader-{attempt}-private")
-        outcome = run_watched(command, cwd=home, env=env, timeout=settings.exercise_timeout * (len(remaining) + 2),
-                              memory_mb=settings.memory_mb, stdin_text=json.dumps(job),
-                              idle_timeout=settings.exercise_timeout + 15, progress_file=results_path)
+        job = {"key": key.hex(), "exercises": [e.id for e in remaining], "imports": imports,
+               "definitions": definitions, "seed": seed}
+        try:
+            server, outcome, results_path = _run_on_a_warm_grader(job, settings)
+        except warm.ServerFailed as error:
+            for e in remaining:
+                records[e.id] = {"id": e.id, "status": "crashed", "points": 0, "max_points": e.points,
+                                 "detail": str(error)}
+            break
         accepted = _accepted(results_path, key)
+        warm.POOL.give_back(settings, server)
         got = [r for r in accepted if "id" in r]
         by_id = {e.id: e for e in remaining}
         for record in got:
@@ -215,6 +213,22 @@ def grade_functions(nb, exercise_list, settings, scratch, seed):
                 records[e.id] = {"id": e.id, "status": "crashed", "points": 0, "max_points": e.points}
             break
     return [records[e.id] for e in exercise_list]
+
+
+def _run_on_a_warm_grader(job, settings, tries=2):
+    """(server, outcome, results path) of ``job`` on a warm server; a server that fails before the job starts
+    is replaced (another submission may have stopped it). Raises ServerFailed when none can run it."""
+    for attempt in range(tries):
+        server = warm.POOL.borrow(settings, _child_env(settings.sandbox))
+        results_path = server.results_path()
+        try:
+            outcome = server.run(dict(job, results=str(results_path)),
+                                 timeout=settings.exercise_timeout * (len(job["exercises"]) + 2),
+                                 idle_timeout=settings.exercise_timeout + 15, memory_mb=settings.memory_mb)
+            return server, outcome, results_path
+        except warm.ServerFailed:
+            if attempt == tries - 1:
+                raise
 
 
 class DuplicateSubmissions(Exception):
@@ -298,9 +312,11 @@ def grade_one(path, settings, seed, root=None):
             row["lesson"] = lesson or ""
         return row, [], {}
     row.update(lesson=lesson, max=sum(e.points for e in lesson_exercises), checks_hash=provenance.checks_hash(lesson))
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
+    # the notebook's run and the grading of its functions are independent: they run side by side
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch, ThreadPoolExecutor(1) as grader:
+        graded = grader.submit(grade_functions, nb, lesson_exercises, settings, seed)
         status, detail, _ = run_notebook(path, settings, scratch)
-        results = grade_functions(nb, lesson_exercises, settings, scratch, seed)
+        results = graded.result()
     notes = ([detail] if detail else []) + (["submitted late"] if identity.late else [])
     if identity.on_roster is False:
         notes.append("not on the roster: graded under the name found in the submission")
@@ -378,6 +394,7 @@ def grade(paths, settings):
             say(f"[{number}/{len(todo)}] {row['student']:<20} lesson {row.get('lesson') or '--'}  "
                 f"{row['total']}/{row['max']}  {row['status']:<16} {row.get('seconds', '')} s")
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    warm.POOL.close()
     say(f"done: {summary or 'nothing to grade'}; gradebook: {settings.out}")
     return batch_rows
 
@@ -404,6 +421,8 @@ def regrade(settings):
     targets = [r for r in rows if r.get("lesson") == exercise.lesson and exercise.id in r and r.get("status")]
     if not targets:
         raise NothingToRegrade(f"{settings.out} holds no graded row of lesson {exercise.lesson}.")
+    # sandboxed, a regrade hides the folder holding every submission it reads, as the batch did
+    settings = for_batch(settings, [os.path.commonpath([str(Path(r["submission"]).resolve().parent) for r in targets])])
     say = (lambda text: None) if settings.quiet else (lambda text: print(text, flush=True))
     say(f"regrading {exercise.id} for {len(targets)} submission(s) of lesson {exercise.lesson}")
     lesson_ids = [e.id for e in exercises.for_lesson(exercise.lesson)]
@@ -415,8 +434,7 @@ def regrade(settings):
         if _sha256(path) != row.get("sha256"):
             return row, None
         seed = int(row["seed"]) if str(row.get("seed", "")).isdigit() else provenance.batch_seed(settings.seed, rows)[0]
-        with tempfile.TemporaryDirectory(prefix="course-regrade-") as scratch:
-            [record] = grade_functions(read_notebook(path), [exercise], settings, scratch, seed)
+        [record] = grade_functions(read_notebook(path), [exercise], settings, seed)
         return row, record
 
     with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
@@ -436,6 +454,7 @@ def regrade(settings):
                 gradebook.write(settings.out, rows)
                 gradebook.write_details(settings.out, details)
             say(f"{row['student']:<20} {exercise.id}: {row.get(exercise.id)}  total {row['total']}/{row['max']}")
+    warm.POOL.close()
     return targets
 
 

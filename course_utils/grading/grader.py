@@ -1,56 +1,134 @@
-"""The clean grading process: ``python -I -m course_utils.grading.grader`` reads one job on stdin.
+"""The clean grading process: ``python -I -m course_utils.grading.grader``, a warm server of fresh graders.
 
-Order matters, and is the point of this file:
+It imports the course once, then reads jobs, one JSON line each, on stdin. For every job it prepares, once
+per exercise and seed, what is expensive and safe to share (the lesson's checkers, a warm-up run of each
+check on the reference, the hidden cases with the reference's answers), then forks a fresh child that
+grades the one submission and exits; nothing a submission does outlives its child (see ``_sweep``). It
+writes "ready" on stdout once imported, then per job "started" when the child is forked and a JSON line
+with its exit status when it has ended.
 
-1. import the course's checkers, the hidden cases and everything this process
-   will use, and keep references to them (nothing is looked up later);
-2. run the submission's import statements (installed packages only: the
-   working directory is an empty temporary folder and ``-I`` keeps it off
-   ``sys.path``), then take a :class:`~course_utils.grading.tamper.Snapshot`;
-3. install an audit hook that, while student code may run, refuses the
-   interpreter-level tricks (new audit hooks, tracing, ``gc`` object walks,
-   ctypes, frame access, ``os.kill``, setting attributes on protected objects,
-   opening the result file);
-4. define the student's functions from source (see ``extract.py``), then for
-   each exercise: public checker + hidden cases, compare with the snapshot,
-   restore it, and append one HMAC-signed line to the result file.
+Order matters in the child, and is the point of this file:
 
-The parent trusts only lines whose signature matches the key it sent on stdin.
+1. everything it uses was imported and prepared by the server, before any student code existed (the
+   warm-up lets libraries do their lazy work, so that later only student code can change anything);
+2. it runs the submission's import statements (installed packages only: the working directory is an
+   empty folder and ``-I`` keeps it off ``sys.path``), then takes a
+   :class:`~course_utils.grading.tamper.Snapshot`;
+3. it installs an audit hook that, while student code may run, refuses the interpreter-level tricks (new
+   audit hooks, tracing, ``gc`` object walks, ctypes, frame access, ``os.kill``, setting attributes on
+   protected objects, opening the result file);
+4. it defines the student's functions from source (see ``extract.py``), then for each exercise: public
+   checker + hidden cases, compare with the snapshot, restore it, and append one HMAC-signed line to the
+   result file.
+
+The parent trusts only lines whose signature matches the key sent with the job.
 """
 import builtins
 import hashlib
 import hmac
 import json
 import os
+import signal
 import sys
 import threading
 
 import numpy as np
+import numpy.linalg  # noqa: F401 - imported before any student code, so snapshotted
+import math  # noqa: F401
+
+import course_utils  # noqa: F401
+from course_utils import exercises
+from course_utils.checking import run_check
+from course_utils.checking.verdict import PASSED
+from course_utils.grading import tamper
+from course_utils.grading.hidden_cases import prepare_hidden, score_hidden
+
+#: set in the server's environment when it runs in its own PID namespace (bubblewrap's sandbox)
+SANDBOXED = "COURSE_GRADER_SANDBOXED"
 
 
-def _read_job():
-    return json.loads(sys.stdin.read())
+class Prepared:
+    """What the server keeps warm: per (exercise id, seed), the hidden cases with the reference's answers."""
+
+    def __init__(self):
+        self.hidden = {}
+        self.threads_limited = False
+
+    def for_job(self, exercise_ids, seed):
+        if not self.threads_limited:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1)  # one BLAS thread, as in a lesson's kernel (and a fork-safe library state)
+            self.threads_limited = True
+        for exercise_id in exercise_ids:
+            if (exercise_id, seed) not in self.hidden:
+                lesson = exercise_id.split(".")[0]
+                exercises.lesson_module(lesson)
+                exercises.hidden_cases_module(lesson)
+                exercise = exercises.get(exercise_id)
+                run_check(exercise, exercise.reference)  # the warm-up
+                self.hidden[exercise_id, seed] = prepare_hidden(exercise_id, exercise.reference, seed)
+        return {exercise_id: self.hidden[exercise_id, seed] for exercise_id in exercise_ids}
 
 
-def main():
-    job = _read_job()
-    key = bytes.fromhex(job.pop("key"))
+def serve():
+    """Read jobs on stdin; grade each in a fresh forked child; say when each child has ended."""
+    prepared = Prepared()
+    sandboxed = os.environ.get(SANDBOXED) == "1"
+    print("ready", flush=True)
+    for line in sys.stdin:
+        job = json.loads(line)
+        hidden_cases = prepared.for_job(job["exercises"], job["seed"])
+        child = os.fork()
+        if child:
+            print("started", flush=True)
+        else:
+            os.setsid()  # its own process group: whatever it starts can be stopped with it
+            _detach_from_server()
+            code = 1
+            try:
+                grade_job(job, hidden_cases)
+                code = 0
+            finally:
+                os._exit(code)  # skip interpreter teardown: student objects' finalizers never run after grading
+        _, status = os.waitpid(child, 0)
+        _sweep(child, sandboxed)
+        print(json.dumps({"status": status}), flush=True)
+
+
+def _detach_from_server():
+    """The child never holds the server's pipes: it can neither read the next job (and its key) nor fake a reply."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _sweep(child, sandboxed):
+    """Stop every process the job left behind, so that nothing of one submission meets the next.
+
+    In the sandbox's own PID namespace, kill(-1) reaches every process but bubblewrap's init and this
+    server; outside it, only the child's process group can safely be stopped.
+    """
+    try:
+        if sandboxed:
+            os.kill(-1, signal.SIGKILL)
+        else:
+            os.killpg(child, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def grade_job(job, hidden_cases):
+    """Grade one submission (in a fresh forked child): signed records appended to ``job["results"]``."""
+    key = bytes.fromhex(job["key"])
     results_path = os.path.realpath(job["results"])
     results = open(results_path, "a", buffering=1)
-
-    import numpy  # noqa: F401 - imported before any student code, so snapshotted
-    import numpy.linalg  # noqa: F401
-    import math  # noqa: F401
-    import course_utils  # noqa: F401
-    from course_utils import exercises
-    from course_utils.checking import run_check
-    from course_utils.checking.verdict import PASSED
-    from course_utils.grading import tamper
-    from course_utils.grading.hidden_cases import prepare_hidden, score_hidden
-
-    for lesson in {eid.split(".")[0] for eid in job["exercises"]}:  # only the lessons graded: later ones import torch
-        exercises.lesson_module(lesson)
-        exercises.hidden_cases_module(lesson)
     wanted = [exercises.get(eid) for eid in job["exercises"]]
     Snapshot = tamper.Snapshot
     _new_hmac, _sha256, _dumps, _len, _str, _repr = hmac.new, hashlib.sha256, json.dumps, len, str, repr
@@ -70,17 +148,7 @@ def main():
             exec(compile(statement, "<submission>", "exec"), namespace)
         except BaseException:  # noqa: BLE001 - a missing package only leaves names undefined
             pass
-    from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)  # one BLAS thread, as in a lesson's kernel; loads BLAS info before the guard is on
-    hidden_cases = {}
-    for exercise in wanted:
-        # A warm-up on the reference lets libraries do their lazy work (loading shared libraries,
-        # building functions, wrapping torch.manual_seed) before the guard and the snapshot, so
-        # that later it can only be the student's code that changes anything. The hidden cases'
-        # answers are computed now too, before any student code exists.
-        run_check(exercise, exercise.reference)
-        hidden_cases[exercise.id] = prepare_hidden(exercise.id, exercise.reference, job["seed"])
     guard = _install_guard(results_path)
     snapshot = Snapshot(exercises.registry())
     threads, tracer, profiler = _active_count(), _gettrace(), _getprofile()
@@ -150,7 +218,6 @@ def main():
         emit(record)
     emit({"done": True})
     results.close()
-    os._exit(0)  # skip interpreter teardown: student objects' finalizers never run after grading
 
 
 class Guarded:
@@ -255,4 +322,4 @@ def _install_guard(results_path):
 
 
 if __name__ == "__main__":
-    main()
+    serve()
