@@ -131,13 +131,13 @@ def source_notebook():
     import nbformat
 
     from course_utils import exercises
-    from course_utils.build import _exercise_id
+    from course_utils.exercise_cells import exercise_id
     from course_utils.paths import solutions_dir
 
     nb = nbformat.read(solutions_dir() / f"{NOTEBOOK}.ipynb", as_version=4)
     cells, pending = [], None
     for cell in nb.cells:
-        eid = _exercise_id(cell.source.split("\n")) if cell.cell_type == "code" else None
+        eid = exercise_id(cell.source) if cell.cell_type == "code" else None
         if eid is not None:
             cell.metadata.update(_nbgrader_meta(eid.split(".")[1], solution=True))
         elif pending is not None and cell.cell_type == "code" and cell.source.strip().startswith("lesson.check("):
@@ -194,13 +194,13 @@ def add_students(course, students, env):
 
 def _split(nb):
     """(exercise id -> source of its cell, sources of the other code cells in order)."""
-    from course_utils.build import _exercise_id
+    from course_utils.exercise_cells import exercise_id
 
     solutions, others = {}, []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        eid = _exercise_id(cell.source.split("\n"))
+        eid = exercise_id(cell.source)
         if eid is not None:
             solutions[eid] = cell.source
         elif "nbgrader" not in cell.metadata or not cell.metadata.nbgrader.get("grade"):
@@ -212,7 +212,7 @@ def submit(plain, release, course):
     """Each plain submission as nbgrader receives it: the release notebook with the student's exercise cells."""
     import nbformat
 
-    from course_utils.build import _exercise_id
+    from course_utils.exercise_cells import exercise_id
 
     release_solutions, release_others = _split(release)
     students = []
@@ -226,7 +226,7 @@ def submit(plain, release, course):
         submission = copy.deepcopy(release)
         for cell in submission.cells:
             if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-                cell.source = solutions[_exercise_id(cell.source.split("\n"))]
+                cell.source = solutions[exercise_id(cell.source)]
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         (folder / f"{NOTEBOOK}.ipynb").write_text(nbformat.writes(submission) + "\n")
@@ -270,7 +270,7 @@ def time_course_grade(plain, gradebook, jobs, seed):
     from course_utils import exercises
 
     load = os.getloadavg()[0]
-    result = grading.run(plain, gradebook, jobs, seed)
+    result = grading.run(plain, gradebook, str(jobs), seed)
     result.update(tool=f"course grade --jobs {jobs}", load_before=round(load, 1),
                   load_after=round(os.getloadavg()[0], 1))
     ids = [e.id for e in exercises.for_lesson(LESSON)]

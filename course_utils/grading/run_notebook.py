@@ -66,8 +66,11 @@ def main(job_path):
         result.update(status="invalid notebook", detail=str(error)[:300])
         write()
         return 0
+    # "immediate": once the last cell has answered, the kernel is stopped at once; a graceful shutdown
+    # waited up to 3 s more per submission for the kernel to tear itself down, with nothing left to collect
     client = CountingClient(nb, timeout=job["cell_timeout"], kernel_name="python3", allow_errors=True,
-                            record_timing=False, resources={"metadata": {"path": str(workdir)}})
+                            record_timing=False, resources={"metadata": {"path": str(workdir)}},
+                            shutdown_kernel="immediate")
     with course_environment(strict=False, progress_file=workdir / ".progress.json"):
         try:
             with client.setup_kernel():
