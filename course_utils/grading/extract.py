@@ -17,7 +17,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import nbformat
+from . import lean_imports  # noqa: F401 - before nbformat: keeps a 2 s unused import out of it
+
+import nbformat  # noqa: E402
 
 from ..build import NOTEBOOK_NAME
 from ..exercise_cells import exercise_id

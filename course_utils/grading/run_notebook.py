@@ -18,10 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-# jsonschema (under nbformat) imports rfc3987_syntax, when installed, to check IRI formats that notebooks never
-# use; it builds a parser at import time, about 1.5 s that every submission would pay. Marking it absent makes
-# jsonschema skip that one format check.
-sys.modules.setdefault("rfc3987_syntax", None)
+from . import lean_imports  # noqa: F401 - before nbformat
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
