@@ -114,14 +114,19 @@ def _artifacts(tmp_path):
     return folder
 
 
+def _chromium(playwright, tmp_path, width, height):
+    """Debian's Chromium, headless, with a throwaway profile and a window of ``width`` × ``height``."""
+    return playwright.chromium.launch_persistent_context(
+        str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+        viewport={"width": width, "height": height})
+
+
 def test_lesson_01_runs_in_a_real_browser(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
     screenshot = _artifacts(tmp_path) / "browser-01_perceptron.png"
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000})
+        context = _chromium(playwright, tmp_path, 1400, 1000)
         page = context.new_page()
         try:
             page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}", timeout=120_000)
@@ -189,9 +194,7 @@ def test_class_report_renders_in_a_real_browser(browser_ready, tmp_path):
     write_report(write_small_gradebook(tmp_path), report)
     screenshot = _artifacts(tmp_path) / "browser-class-report.png"
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1000, "height": 800})
+        context = _chromium(playwright, tmp_path, 1000, 800)
         page = context.new_page()
         requests = []
         page.on("request", lambda request: requests.append(request.url))

@@ -427,13 +427,14 @@ def regrade(settings):
     say(f"regrading {exercise.id} for {len(targets)} submission(s) of lesson {exercise.lesson}")
     lesson_ids = [e.id for e in exercises.for_lesson(exercise.lesson)]
     checks = provenance.checks_hash(exercise.lesson)
+    fallback_seed = provenance.batch_seed(settings.seed, rows)[0]  # for rows graded before seeds were stored
     lock = threading.Lock()
 
     def regrade_row(row):
         path = Path(row["submission"])
         if _sha256(path) != row.get("sha256"):
             return row, None
-        seed = int(row["seed"]) if str(row.get("seed", "")).isdigit() else provenance.batch_seed(settings.seed, rows)[0]
+        seed = int(row["seed"]) if str(row.get("seed", "")).isdigit() else fallback_seed
         [record] = grade_functions(read_notebook(path), [exercise], settings, seed)
         return row, record
 

@@ -34,11 +34,18 @@ def _tree(pid):
         return []
 
 
-def _rss(processes):
+def memory_of(processes, unique=False):
+    """Bytes the processes hold: resident (RSS), or with ``unique`` only what no other process shares (USS,
+    RSS where USS cannot be read)."""
     total = 0
     for process in processes:
         try:
-            total += process.memory_info().rss
+            total += process.memory_full_info().uss if unique else process.memory_info().rss
+        except psutil.AccessDenied:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                pass
         except psutil.Error:
             pass
     return total
@@ -86,7 +93,7 @@ def run_watched(command, *, cwd, env, timeout, memory_mb, stdin_text=None, pid_f
         extra = _reported_pids(pid_file)
         watched.update(extra)
         processes = _tree(process.pid) + [p for pid in extra for p in _tree(pid)]
-        used = _rss({p.pid: p for p in processes}.values())
+        used = memory_of({p.pid: p for p in processes}.values())
         peak = max(peak, used)
         if returncode is not None:
             break

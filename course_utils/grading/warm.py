@@ -29,7 +29,7 @@ import psutil
 
 from .grader import SANDBOXED
 from .isolation import wrap
-from .sandbox import DIED, FINISHED, MEMORY, TIMEOUT, Outcome
+from .sandbox import DIED, FINISHED, MEMORY, TIMEOUT, Outcome, memory_of
 
 READY_SECONDS = 300  # imports, or a lesson's hidden cases prepared the first time, on a slow and loaded machine
 KILL_GRACE_SECONDS = 30  # after the watchdog stops a child, how long the server may take to say so
@@ -117,7 +117,7 @@ class GraderServer:
             if status:
                 continue  # stopped: wait for the server to say the child has ended
             children = self._children()
-            used = _private_memory(children)
+            used = memory_of(children, unique=True)
             peak = max(peak, used)
             size = progress.stat().st_size if progress.exists() else 0
             if size != last_size:
@@ -173,22 +173,6 @@ def _empty(folder, keep):
     for entry in folder.glob("*") if folder.is_dir() else []:
         if entry.name not in keep:
             shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
-
-
-def _private_memory(processes):
-    """Bytes the processes use that no other process shares (USS; RSS where USS cannot be read)."""
-    total = 0
-    for process in processes:
-        try:
-            total += process.memory_full_info().uss
-        except psutil.AccessDenied:
-            try:
-                total += process.memory_info().rss
-            except psutil.Error:
-                pass
-        except psutil.Error:
-            pass
-    return total
 
 
 class Pool:
