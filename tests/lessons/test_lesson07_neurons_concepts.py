@@ -255,6 +255,18 @@ def significance_by_hand(concept_scores, random_scores):
     return 2 * stats.t.sf(abs(t), len(a) + len(b) - 2)
 
 
+def significance_welch(concept_scores, random_scores):  # Welch's t-test: a valid convention, accepted
+    return stats.ttest_ind(concept_scores, random_scores, equal_var=False).pvalue
+
+
+def significance_welch_by_hand(concept_scores, random_scores):  # Welch-Satterthwaite degrees of freedom
+    a, b = np.asarray(concept_scores, dtype=float), np.asarray(random_scores, dtype=float)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    t = (a.mean() - b.mean()) / np.sqrt(va + vb)
+    dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    return 2 * stats.t.sf(abs(t), dof)
+
+
 def significance_lists(concept_scores, random_scores):
     return stats.ttest_ind(list(concept_scores), list(random_scores)).pvalue.item()
 
@@ -265,7 +277,8 @@ ALTERNATIVES = {
     "07.ablate_neuron": [ablate_where, ablate_index_fill, ablate_mask_product],
     "07.concept_activation_vector": [cav_liblinear, cav_float32, cav_labels_swapped_back],
     "07.tcav_score": [tcav_einsum, tcav_sum, tcav_loop, tcav_row_dot, tcav_torch32],
-    "07.tcav_significance": [significance_swapped, significance_by_hand, significance_lists],
+    "07.tcav_significance": [significance_swapped, significance_by_hand, significance_lists, significance_welch,
+                             significance_welch_by_hand],
 }
 
 
@@ -282,6 +295,12 @@ def test_stored_reference_cavs_match_the_reference():
     from course_utils.lessons.lesson07_neurons_concepts import checks as checks
     for concept, random, expected in checks._cav_cases():
         assert np.allclose(ref.concept_activation_vector(concept, random), expected, atol=1e-6)
+
+
+def test_public_cases_tell_student_from_welch():
+    """Both conventions are accepted: on the public case they differ, so the Welch alternatives test something."""
+    concept, random = np.array([0.81, 0.77, 0.85, 0.79, 0.83, 0.80]), np.array([0.72, 0.50, 0.40, 0.61, 0.45, 0.55, 0.70])
+    assert abs(ref.tcav_significance(concept, random) - ref.tcav_significance_welch(concept, random)) > 1e-4
 
 
 UNVARIED = {}

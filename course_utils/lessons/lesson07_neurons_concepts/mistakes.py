@@ -96,10 +96,6 @@ def significance_less(concept_scores, random_scores):
     return stats.ttest_ind(concept_scores, random_scores, alternative="less").pvalue
 
 
-def significance_welch(concept_scores, random_scores):
-    return stats.ttest_ind(concept_scores, random_scores, equal_var=False).pvalue
-
-
 TCAV_SIGNIFICANCE = Mistakes({
     "compare with the whole set of random scores, not with one random run (one run is noise)":
         significance_against_one_run,
@@ -107,5 +103,4 @@ TCAV_SIGNIFICANCE = Mistakes({
         significance_against_half,
     "the test is two-sided: a concept can matter by pushing the class down as well as up": significance_greater,
     "the test is two-sided: a concept can matter by pushing the class up as well as down": significance_less,
-    "use Student's t-test (scipy.stats.ttest_ind with its defaults), not Welch's": significance_welch,
 })

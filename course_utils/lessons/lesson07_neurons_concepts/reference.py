@@ -67,9 +67,20 @@ def tcav_score(gradients, cav):
 
 
 def tcav_significance(concept_scores, random_scores):
-    """Two-sided p-value of Student's t-test: concept-CAV TCAV scores vs random-CAV TCAV scores."""
+    """Two-sided p-value of Student's t-test (pooled variance): concept-CAV TCAV scores vs random-CAV TCAV scores.
+
+    This is the course's convention, and tensorflow/tcav's (its ``utils.print_results`` calls
+    ``scipy.stats.ttest_ind`` with the default ``equal_var=True``). Welch's test, :func:`tcav_significance_welch`,
+    is just as valid and is accepted too.
+    """
     return float(stats.ttest_ind(np.asarray(concept_scores, dtype=float),
                                  np.asarray(random_scores, dtype=float)).pvalue)
+
+
+def tcav_significance_welch(concept_scores, random_scores):
+    """Two-sided p-value of Welch's t-test (no equal-variance assumption): the accepted alternative convention."""
+    return float(stats.ttest_ind(np.asarray(concept_scores, dtype=float),
+                                 np.asarray(random_scores, dtype=float), equal_var=False).pvalue)
 
 
 # ---------------------------------------------------------------------------------------------- display helpers
