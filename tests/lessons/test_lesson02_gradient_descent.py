@@ -146,6 +146,16 @@ def momentum_ignores_beta(w, v, grad, lr, beta):
     return ref.momentum_step(w, v, grad, lr, 0.9)
 
 
+def adam_t_off_by_one(w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):  # corrects with t + 1
+    return ref.adam_step(w, m, v, grad, t + 1, lr, beta1, beta2, eps)
+
+
+def adam_without_first_moment(w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):  # RMSprop's step
+    w_new, m_new, v_new = ref.adam_step(w, m, v, grad, t, lr, beta1, beta2, eps)
+    v_hat = v_new / (1 - beta2 ** t)
+    return np.asarray(w, dtype=float) - lr * np.asarray(grad) / (np.sqrt(v_hat) + eps), m_new, v_new
+
+
 def linear_ignores_lr(X, y, lr, n_steps):
     return ref.linear_regression_gd(X, y, 0.1, n_steps)
 
@@ -228,6 +238,13 @@ MUTANTS = {
         momentum_ignores_beta,
         lambda w, v, grad, lr, beta: (np.asarray(w) - lr * np.asarray(grad) - beta * np.asarray(v),
                                       beta * np.asarray(v) + np.asarray(grad)),
+    ],
+    "02.adam_step": [
+        adam_t_off_by_one,
+        adam_without_first_moment,
+        lambda w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8: (
+            2 * np.asarray(w, dtype=float) - ref.adam_step(w, m, v, grad, t, lr, beta1, beta2, eps)[0],
+            *ref.adam_step(w, m, v, grad, t, lr, beta1, beta2, eps)[1:]),
     ],
     "02.linear_regression_gd": [
         (linear_without_mean, "1/n"),
@@ -389,6 +406,35 @@ def momentum_copies_then_in_place(w, v, grad, lr, beta):
     return w, v
 
 
+def adam_float32(w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    f = np.float32
+    w, m, v, grad = (np.asarray(a, f) for a in (w, m, v, grad))
+    m_new = f(beta1) * m + f(1 - beta1) * grad
+    v_new = f(beta2) * v + f(1 - beta2) * grad * grad
+    m_hat, v_hat = m_new / f(1 - beta1 ** t), v_new / f(1 - beta2 ** t)
+    return w - f(lr) * m_hat / (np.sqrt(v_hat) + f(eps)), m_new, v_new
+
+
+def adam_torch_optimizer(w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    """torch.optim.Adam itself, given the state of step t − 1."""
+    p = torch.tensor(np.asarray(w, dtype=float), requires_grad=True)
+    optimizer = torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+    optimizer.state[p] = {"step": torch.tensor(float(t - 1)), "exp_avg": torch.tensor(np.asarray(m, dtype=float)),
+                          "exp_avg_sq": torch.tensor(np.asarray(v, dtype=float))}
+    p.grad = torch.tensor(np.asarray(grad, dtype=float))
+    optimizer.step()
+    state = optimizer.state[p]
+    return p.detach(), state["exp_avg"], state["exp_avg_sq"]
+
+
+def adam_efficient_form(w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Kingma and Ba's Section 2 form: a corrected step size α_t and ε̂ = ε·√(1 − β₂ᵗ), the same step."""
+    w, m, v, grad = (np.asarray(a, dtype=float) for a in (w, m, v, grad))
+    m, v = beta1 * m + (1 - beta1) * grad, beta2 * v + (1 - beta2) * grad ** 2
+    alpha_t = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return (w - alpha_t * m / (np.sqrt(v) + eps * np.sqrt(1 - beta2 ** t))).tolist(), m.tolist(), v.tolist()
+
+
 def linear_augmented(X, y, lr, n_steps):
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     design = np.hstack([X, np.ones((len(X), 1))])
@@ -465,6 +511,7 @@ ALTERNATIVES = {
                              lambda A: 2 / torch.linalg.eigvalsh(torch.tensor(A, dtype=torch.float32)).max()],
     "02.minibatch_indices": [batches_shuffle_split, batches_choice_lists, batches_torch],
     "02.momentum_step": [momentum_float32, momentum_torch, momentum_copies_then_in_place],
+    "02.adam_step": [adam_float32, adam_torch_optimizer, adam_efficient_form],
     "02.linear_regression_gd": [linear_augmented, linear_torch_autograd, linear_float32],
     "02.logistic_regression_gd": [logistic_torch_autograd, logistic_augmented, logistic_float32],
 }

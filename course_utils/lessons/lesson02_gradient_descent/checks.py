@@ -295,6 +295,53 @@ def check_momentum_step(momentum_step):
         expect_close(w_got, w_ref, case=case, what="the weights", rtol=1e-5, atol=1e-8)
 
 
+@exercise("02.adam_step", points=2, reference=ref.adam_step, title="one step of Adam, with bias correction",
+          mistakes=mistakes.ADAM_STEP)
+@_quiet
+def check_adam_step(adam_step):
+    w = np.array([1.0, -2.0, 0.5])
+    # a state in mid-training first (m ≠ 0, so that the uncorrected and the corrected moments differ),
+    # then the first step from zeros, then a case where ε is not negligible against √v̂
+    cases = [(np.array([0.05, -0.1, 0.02]), np.array([0.01, 0.04, 0.001]), np.array([0.3, -0.1, -0.2]),
+              5, 0.01, 0.8, 0.99, 1e-8),
+             (np.zeros(3), np.zeros(3), np.array([0.2, -0.4, 0.0]), 1, 0.1, 0.9, 0.999, 1e-8),
+             (np.array([0.01, -0.02, 0.005]), np.array([2e-4, 1e-4, 5e-5]), np.array([0.02, 0.01, -0.03]),
+              3, 0.05, 0.5, 0.9, 0.01)]
+    for m, v, g, t, lr, beta1, beta2, eps in cases:
+        case = {"w": w, "m": m, "v": v, "grad": g, "t": t, "lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
+        answer = adam_step(w.copy(), m.copy(), v.copy(), g.copy(), t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+            raise CheckFailure("the function should return a triple (w_new, m_new, v_new).", case=case, got=answer,
+                               show_values=False)
+        new_w, new_m, new_v = answer
+        want_w, want_m, want_v = ref.adam_step(w, m, v, g, t, lr, beta1, beta2, eps)
+        mistaken = mistakes.ADAM_STEP.answers(w, m, v, g, t, lr, beta1, beta2, eps)
+        expect_close(new_m, want_m, case=case, what="the new first moment m", mistakes=mistaken.map(itemgetter(1)),
+                     hint="m ← β₁·m + (1 − β₁)·grad, the running average of the gradient")
+        expect_close(new_v, want_v, case=case, what="the new second moment v", mistakes=mistaken.map(itemgetter(2)),
+                     hint="v ← β₂·v + (1 − β₂)·grad², the running average of the squared gradient")
+        expect_close(new_w, want_w, case=case, what="the new weights", mistakes=mistaken.map(itemgetter(0)),
+                     hint="w ← w − lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)")
+    A = np.diag([1.0, 10.0])
+    w_ref = w_got = np.array([1.0, 1.0])
+    m_ref = m_got = v_ref = v_got = np.zeros(2)
+    for step in range(1, 31):
+        case = (f"30 steps on f(w) = ½ wᵀ diag(1, 10) w from w = (1, 1), m = v = 0, lr = 0.05, default betas and "
+                f"eps; t = {step}")
+        # the learner's own values go back in, in the learner's dtype, and are compared in it
+        answer = adam_step(w_got, m_got, v_got, A @ np.asarray(to_numpy(w_got)), step, lr=0.05)
+        if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+            raise CheckFailure("the function should return a triple (w_new, m_new, v_new).", case=case, got=answer,
+                               show_values=False)
+        w_got, m_got, v_got = answer
+        for value, what in ((w_got, "the new weights"), (m_got, "the new m"), (v_got, "the new v")):
+            as_array(value, shape=(2,), case=case, what=what)
+        w_ref, m_ref, v_ref = ref.adam_step(w_ref, m_ref, v_ref, A @ w_ref, step, lr=0.05)
+        # atol 1e-6 of the starting scale: near the minimum float32 rounding (about 1e-7) dominates
+        expect_close(w_got, w_ref, case=case, what="the weights", rtol=1e-5, atol=1e-6,
+                     hint="t counts the steps from 1; the bias corrections use β₁ᵗ and β₂ᵗ of the current step")
+
+
 # ---------------------------------------------------------------- regression by hand
 
 def _regression_data(seed, n=30, true_w=(1.5, -2.0, 0.5), bias=3.0):

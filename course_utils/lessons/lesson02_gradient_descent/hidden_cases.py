@@ -219,6 +219,22 @@ def _momentum(rng):
     return cases
 
 
+@hidden("02.adam_step", compare=close_within(1e-5, 1e-8))
+def _adam(rng):
+    cases = []
+    for index in range(CASES_PER_EXERCISE):
+        d = int(rng.integers(1, 6))
+        t = 1 if index % 4 == 0 else int(rng.integers(2, 60))
+        first = index % 4 == 0  # the first step, from m = v = 0
+        m = np.zeros(d) if first else _round(rng.normal(0, 0.1, size=d), 3)
+        v = np.zeros(d) if first else _round(rng.uniform(1e-3, 0.05, size=d), 4)
+        eps = float(rng.choice([1e-8, 1e-3, 0.05]))
+        cases.append(((_round(rng.normal(size=d)), m, v, _round(rng.normal(0, 0.3, size=d), 3), t),
+                      {"lr": round(float(rng.uniform(0.001, 0.2)), 4), "beta1": round(float(rng.uniform(0.5, 0.95)), 2),
+                       "beta2": round(float(rng.uniform(0.9, 0.9999)), 4), "eps": eps}))
+    return cases
+
+
 # ---------------------------------------------------------------- regression by hand
 
 @hidden("02.linear_regression_gd", compare=close_within(1e-6, 1e-8))

@@ -191,6 +191,38 @@ MOMENTUM_STEP = Mistakes({
     "move against the velocity: w ← w − lr·v": _momentum(_velocity, lambda w, v, v_new, lr: w + lr * v_new),
 })
 
+
+def _adam(first=None, second=None, correct_m=True, correct_v=True, denominator=None, return_corrected=False):
+    """An Adam step with one part changed: the moment updates, which bias corrections, the denominator."""
+    def adam_step(w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        w, m, v, grad = (np.asarray(a, dtype=float) for a in (w, m, v, grad))
+        m_new = first(m, grad, beta1) if first else beta1 * m + (1 - beta1) * grad
+        v_new = second(v, grad, beta2) if second else beta2 * v + (1 - beta2) * grad ** 2
+        m_hat = m_new / (1 - beta1 ** t) if correct_m else m_new
+        v_hat = v_new / (1 - beta2 ** t) if correct_v else v_new
+        denom = denominator(v_hat, eps) if denominator else np.sqrt(v_hat) + eps
+        w_new = w - lr * m_hat / denom
+        return (w_new, m_hat, v_hat) if return_corrected else (w_new, m_new, v_new)
+    return adam_step
+
+
+ADAM_STEP = Mistakes({
+    "m and v start at 0, so early averages are too small: divide them by (1 − β₁ᵗ) and (1 − β₂ᵗ) "
+    "before the step (bias correction)": _adam(correct_m=False, correct_v=False),
+    "correct the second moment too: v̂ = v/(1 − β₂ᵗ), not only m̂ = m/(1 − β₁ᵗ)": _adam(correct_v=False),
+    "the first moment averages the gradient itself, m ← β₁·m + (1 − β₁)·g; only v averages its square":
+        _adam(first=lambda m, g, beta1: beta1 * m + (1 - beta1) * g ** 2),
+    "Adam's moments are averages with weights (1 − β): m ← β₁·m + (1 − β₁)·g, v ← β₂·v + (1 − β₂)·g² "
+    "(unlike PyTorch's momentum)":
+        _adam(first=lambda m, g, beta1: beta1 * m + g, second=lambda v, g, beta2: beta2 * v + g ** 2),
+    "return the running averages m and v as the new state; the corrected m̂ and v̂ are only used for the step":
+        _adam(return_corrected=True),
+    "ε goes outside the square root: divide by √v̂ + ε, not √(v̂ + ε)":
+        _adam(denominator=lambda v_hat, eps: np.sqrt(v_hat + eps)),
+    "divide by the square root of v̂: the step is m̂/(√v̂ + ε), so each coordinate moves about lr":
+        _adam(denominator=lambda v_hat, eps: v_hat + eps),
+})
+
 # ---------------------------------------------------------------- regression by hand
 
 

@@ -121,3 +121,29 @@ def logistic_regression_gd(X, y, lr, n_steps):
         _, d_logits = binary_cross_entropy(X @ w + b, y)
         w, b = w - lr * (X.T @ d_logits), b - lr * float(d_logits.sum())
     return w, b
+
+
+def adam_step(w, m, v, grad, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One step of Adam (Kingma and Ba, 2015, Algorithm 1; the same as torch.optim.Adam).
+
+    m ← β₁m + (1 − β₁)g and v ← β₂v + (1 − β₂)g² are running averages of the gradient and of its square;
+    m̂ = m/(1 − β₁ᵗ) and v̂ = v/(1 − β₂ᵗ) undo their bias towards the zeros they start from (t = 1 on the
+    first step); then w ← w − lr·m̂/(√v̂ + ε). Returns (w_new, m_new, v_new), the uncorrected m and v.
+    """
+    w, m, v, grad = (np.asarray(a, dtype=float) for a in (w, m, v, grad))
+    m_new = beta1 * m + (1.0 - beta1) * grad
+    v_new = beta2 * v + (1.0 - beta2) * grad ** 2
+    m_hat = m_new / (1.0 - beta1 ** t)
+    v_hat = v_new / (1.0 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
+
+
+def gradient_error(analytic, numeric):
+    """‖g − ĝ‖ / (‖g‖ + ‖ĝ‖), the norm-based relative error of a gradient check (0 when both are 0).
+
+    Unlike the largest per-entry relative error, it is not thrown off by entries whose true value is 0,
+    where a correct central difference still leaves a truncation error of order ε².
+    """
+    g, g_hat = np.ravel(np.asarray(analytic, dtype=float)), np.ravel(np.asarray(numeric, dtype=float))
+    scale = np.linalg.norm(g) + np.linalg.norm(g_hat)
+    return float(np.linalg.norm(g - g_hat) / scale) if scale > 0 else 0.0
