@@ -14,8 +14,9 @@ from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("04", "relu_regions", "ReLU networks are piecewise linear", 75,
-                    "where a ReLU network's joints sit, Zaslavsky's bound on linear regions, building a target "
-                    "function exactly by hand, folding by composition, deep vs shallow region counts")
+                    "where a ReLU network's joints sit, the general-position bound on linear regions and when it "
+                    "holds, building a target function exactly by hand, folding by composition, deep vs shallow "
+                    "region counts, why He initialisation")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -196,7 +197,7 @@ def check_fit_piecewise_linear(fit_piecewise_linear):
 
 
 @exercise("04.max_regions", points=2, reference=ref.max_regions,
-          title="Zaslavsky's bound on the number of linear regions", mistakes=mistakes.MAX_REGIONS)
+          title="the largest number of linear regions of a shallow network", mistakes=mistakes.MAX_REGIONS)
 def check_max_regions(max_regions):
     # (63, 64): every term C(64, j) fits in int64 but the sum, 2⁶⁴ - 1, does not; (30, 100): terms past 2⁶³
     cases = [(1, 5), (2, 3), (10, 8), (10, 50), (3, 0), (2, 1), (30, 100), (63, 64)]
@@ -210,7 +211,7 @@ def check_max_regions(max_regions):
                                hint="use math.comb, which gives exact Python integers; floats lose digits "
                                     "beyond 2⁵³ and numpy int64 overflows beyond 2⁶³")
         got = _count(got, case=case, what="the maximum number of regions")
-        hint = "Zaslavsky: Σ_{j=0}^{D_i} C(D, j), with math.comb(D, j)"
+        hint = "the general-position count: Σ_{j=0}^{D_i} C(D, j), with math.comb(D, j)"
         if expected > INT64_MAX and abs(got) <= INT64_MAX:
             hint += (f"; the bound here is {expected}, past 2⁶³ - 1, so if you computed in numpy int64 it "
                      f"overflowed: use Python ints, which are exact")

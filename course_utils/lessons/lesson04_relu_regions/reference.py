@@ -63,7 +63,8 @@ def fit_piecewise_linear(knots, values):
 
 
 def max_regions(d_in, d_hidden):
-    """Zaslavsky's bound: d_hidden hyperplanes in general position cut R^d_in into Σ_{j ≤ d_in} C(d_hidden, j) regions."""
+    """d_hidden hyperplanes in general position cut R^d_in into Σ_{j ≤ d_in} C(d_hidden, j) regions (Steiner, Schläfli,
+    Buck; a special case of Zaslavsky's theorem), the most a shallow ReLU network with d_hidden units can have."""
     return sum(comb(int(d_hidden), j) for j in range(int(d_in) + 1))
 
 
