@@ -3,9 +3,12 @@
 Every attribution method is checked on small, seeded networks where the answer is
 known: against the reference on the same inputs, and by properties that hold
 whatever the implementation (a linear model's integrated gradients are exact for
-any number of steps; completeness; a rank correlation ignores monotone maps).
+any number of steps; completeness; Sundararajan et al.'s sensitivity and implementation invariance; a rank
+correlation ignores monotone maps).
 The likely mistakes are computed and named.
 """
+import copy
+
 import numpy as np
 import torch
 
@@ -110,6 +113,57 @@ def _ig_cases():
             ("a tanh MLP 6→5→3", _model([6, 5, 3], "tanh", 8), _vector(6, 10), _vector(6, 11), 2, 16)]
 
 
+class _OneMinusReLU(torch.nn.Module):
+    """f(x) = 1 − ReLU(1 − x), one feature and one logit: Sundararajan et al.'s example for sensitivity."""
+
+    def forward(self, batch):
+        return 1 - torch.relu(1 - batch)
+
+
+def _equivalent_twin(model, seed):
+    """A copy of a one-hidden-layer tanh MLP with the same function and other weights: hidden units permuted and
+    every second one sign-flipped (tanh(−z) = −tanh(z))."""
+    twin = copy.deepcopy(model)
+    first, last = twin.linears
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        order = torch.randperm(first.out_features)
+    sign = torch.where(torch.arange(first.out_features) % 2 == 0, 1.0, -1.0)
+    with torch.no_grad():
+        first.weight.copy_(sign[:, None] * first.weight[order])
+        first.bias.copy_(sign * first.bias[order])
+        last.weight.copy_(last.weight[:, order] * sign)
+    return twin
+
+
+def _expect_sensitivity(attribute, count_name, count):
+    """Sensitivity(a): x and the baseline differ in one feature and f(x) ≠ f(baseline), so that feature's attribution
+    is not 0. Here f goes from 0 to 1 and is flat at x, so the gradient at x is 0; the path integral is exactly 1."""
+    model, x, baseline = _OneMinusReLU(), torch.tensor([2.0]), torch.tensor([0.0])
+    case = f"model = f(x) = 1 − ReLU(1 − x) (one feature, one logit), x = [2.0], target = 0, baseline = [0.0], " \
+           f"{count_name} = {count}"
+    got = _attribution(attribute(model, x, baseline, 0, count), x, case)
+    expect_close(got, [1.0], case=case, rtol=RTOL, atol=ATOL,
+                 hint="sensitivity (Sundararajan et al., 2017): f goes from 0 at the baseline to 1 at x, so the one "
+                      "feature that differs must get a non-zero attribution, here exactly f(x) − f(baseline) = 1. "
+                      "The gradient at x is 0 (f is flat there): integrate it along the whole path")
+
+
+def _expect_implementation_invariance(attribute, count_name, count):
+    """Two networks with the same function and different weights must get the same attributions."""
+    model = _model([6, 5, 3], "tanh", 14)
+    twin = _equivalent_twin(model, 15)
+    x, baseline, target = _vector(6, 14), _vector(6, 15, -0.5, 0.5), 2
+    case = _describe("a tanh MLP 6→5→3 and a copy with its hidden units permuted and sign-flipped (the same "
+                     "function, other weights)", x, target, baseline=_plain(baseline), **{count_name: count})
+    first = _attribution(attribute(model, x, baseline, target, count), x, case)
+    second = _attribution(attribute(twin, x, baseline, target, count), x, case)
+    expect_close(second, first, case=case, what="the attributions for the copy", rtol=RTOL, atol=ATOL,
+                 hint="implementation invariance (Sundararajan et al., 2017): two networks that compute the same "
+                      "function must get the same attributions. Compute IG from the model's outputs and their "
+                      "gradients only, never from its weights")
+
+
 @exercise("08.integrated_gradients", points=2, reference=ref.integrated_gradients,
           title="integrated gradients by the midpoint Riemann rule", mistakes=mistakes.INTEGRATED_GRADIENTS)
 def check_integrated_gradients(integrated_gradients):
@@ -127,6 +181,9 @@ def check_integrated_gradients(integrated_gradients):
     got = _attribution(integrated_gradients(model, x, baseline, target, 7), x, case)
     expect_close(got, (x - baseline) * model.weight[target].detach(), case=case, rtol=RTOL, atol=ATOL,
                  hint="for a linear model IG is (x − baseline) * w[target] for any number of steps")
+    # Sundararajan et al.'s axioms, checked as properties
+    _expect_sensitivity(integrated_gradients, "steps", 4)
+    _expect_implementation_invariance(integrated_gradients, "steps", 6)
 
 
 @exercise("08.integrated_gradients_gauss", points=2, reference=ref.integrated_gradients_gauss,
@@ -148,6 +205,8 @@ def check_integrated_gradients_gauss(integrated_gradients_gauss):
     expect_true(abs(got.sum() - gap) < 1e-4,
                 "with 8 nodes on this smooth model the attributions should add up to f(x) − f(baseline) "
                 "(completeness) within 1e-4.", case=case, expected=gap, got=float(got.sum()))
+    _expect_sensitivity(integrated_gradients_gauss, "nodes", 4)
+    _expect_implementation_invariance(integrated_gradients_gauss, "nodes", 6)
 
 
 # ---------------------------------------------------------------- occlusion

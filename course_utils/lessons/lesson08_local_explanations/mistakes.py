@@ -85,6 +85,11 @@ def ig_right_riemann(model, x, baseline, target, steps=50):
     return _ig(model, x, baseline, target, np.arange(1, steps + 1) / steps)
 
 
+def ig_gradient_at_input_only(model, x, baseline, target, steps=50):
+    """(x − baseline) times the gradient at x alone: no path, gradient × input relative to the baseline."""
+    return _ig(model, x, baseline, target, np.ones(1))
+
+
 FACTOR_HINT = "multiply the averaged gradient by (x − baseline), elementwise"
 ENDPOINT_HINT = ("use the midpoint rule α_k = (k + ½)/steps for k = 0 … steps − 1: exactly `steps` points, "
                  "neither endpoint counted (linspace(0, 1, …) puts points on the ends)")
@@ -97,6 +102,8 @@ INTEGRATED_GRADIENTS = Mistakes({
     "that is the left Riemann rule α = k/steps; " + ENDPOINT_HINT: ig_left_riemann,
     "that is the right Riemann rule α = (k + 1)/steps; " + ENDPOINT_HINT: ig_right_riemann,
     "average the gradients over the path (divide their sum by steps)": ig_summed,
+    "integrate along the path: average the gradient at the `steps` points baseline + α_k (x − baseline), not only "
+    "at x (one gradient at x is gradient × input, which breaks the sensitivity axiom)": ig_gradient_at_input_only,
 })
 
 
