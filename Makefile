@@ -13,7 +13,7 @@ install: $(STAMP)
 # The venv is (re)installed whenever pyproject.toml changes. torch is pinned to 2.13.0 there.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,cluster]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,cluster,hub]"
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -22,7 +22,7 @@ lab: $(STAMP)
 test: test-unit test-solutions test-notebooks
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(JOBS) tests
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup tests
 
 # Full output comparison on the executed solutions; the student versions must run top to bottom.
 test-solutions: $(STAMP)

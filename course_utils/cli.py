@@ -107,6 +107,12 @@ def cmd_train(args):
     return 0
 
 
+def cmd_room(args):
+    from .room.service import main as serve
+
+    return serve(["--state", str(args.state)])
+
+
 def cmd_doctor(args):
     from .doctor import run
 
@@ -288,6 +294,11 @@ def parser():
     report.add_argument("gradebook", type=Path, help="the gradebook CSV written by `course grade`")
     report.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML page to write")
     report.set_defaults(run=cmd_report)
+
+    room = sub.add_parser("room", help="the room view: a JupyterHub service showing every learner's progress live")
+    room.add_argument("--state", type=Path, default=Path("course-room.json"),
+                      help="the JSON file that keeps the room between restarts")
+    room.set_defaults(run=cmd_room)
 
     doctor = sub.add_parser("doctor", help="check this machine is ready for the course")
     doctor.set_defaults(run=cmd_doctor)
