@@ -241,6 +241,12 @@ def rbf_torch_median(X, fraction=1.0):  # torch.median returns the lower middle 
     return torch.exp(-D ** 2 / (2 * sigma ** 2))
 
 
+def rbf_pairs_pdist(X, fraction=1.0):  # the reference's convention (median distance over pairs i != j), via scipy
+    from scipy.spatial.distance import pdist, squareform
+    pairs = pdist(np.asarray(X, dtype=float))
+    return np.exp(-squareform(pairs) ** 2 / (2 * (fraction * np.median(pairs)) ** 2))
+
+
 def rbf_upper_middle(X, fraction=1.0):  # sorted(...)[m // 2]: the upper middle value
     D = ref.pairwise_distances(X)
     pairs = np.sort(D[np.triu_indices(len(D), k=1)])
@@ -276,10 +282,11 @@ ALTERNATIVES = {
     "09.linear_cka": [cka_trace_form],
     "09.cka_gram": [gram_elementwise_centring],
     "09.debiased_cka": [debiased_without_normaliser],
-    # the bandwidth conventions the docstring allows (issue 13): the authors' Demo code (median of d² over all n²
-    # entries, diagonal included), the median over all n² distances, √(median d²), torch.median's lower middle
-    "09.rbf_gram": [rbf_kornblith_demo, rbf_median_with_diagonal, rbf_sqrt_median_squared, rbf_torch_median,
-                    rbf_upper_middle],
+    # the bandwidth conventions the docstring allows (issues 13, 17): the course's (median distance over the pairs
+    # i != j, here via scipy's pdist), the authors' Demo code (median of d² over all n² entries, diagonal included,
+    # σ² = fraction² · median), the median over all n² distances, √(median d²), torch.median's lower middle
+    "09.rbf_gram": [rbf_pairs_pdist, rbf_kornblith_demo, rbf_median_with_diagonal, rbf_sqrt_median_squared,
+                    rbf_torch_median, rbf_upper_middle],
     "09.invariance_report": [report_qr_without_sign_fix, report_other_order_and_scale],
 }
 UNVARIED = {}

@@ -16,7 +16,8 @@ from . import reference as ref
 
 LESSON = LessonInfo("09", "comparing_representations", "Comparing representations", 90,
                     "CCA from scratch, SVCCA, PWCCA, linear, RBF and debiased CKA, which invariances each has, and "
-                    "which layers correspond across seeds")
+                    "which layers correspond across seeds, in MLPs and in TinyGPT, and which layers finetuning "
+                    "changes most")
 
 
 
