@@ -108,9 +108,9 @@ def cmd_train(args):
 
 
 def cmd_room(args):
-    from .room.service import main as serve
+    from .room.service import serve
 
-    return serve(["--state", str(args.state)])
+    return serve(args.state, args.ip)
 
 
 def cmd_doctor(args):
@@ -298,6 +298,8 @@ def parser():
     room = sub.add_parser("room", help="the room view: a JupyterHub service showing every learner's progress live")
     room.add_argument("--state", type=Path, default=Path("course-room.json"),
                       help="the JSON file that keeps the room between restarts")
+    room.add_argument("--ip", help="the address to listen on (default: the host of $JUPYTERHUB_SERVICE_URL; "
+                                   "0.0.0.0 in a Kubernetes hub pod)")
     room.set_defaults(run=cmd_room)
 
     doctor = sub.add_parser("doctor", help="check this machine is ready for the course")

@@ -9,7 +9,6 @@ Two doors, two kinds of authentication:
   only users with the ``access:services!service=<this service>`` scope (admins, and the instructors the hub config
   names), so learners never see each other.
 """
-import argparse
 import functools
 import json
 import os
@@ -113,28 +112,26 @@ def _tornado_app(store, prefix):
     ], cookie_secret=os.urandom(32))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="course room", description=__doc__.splitlines()[0])
-    parser.add_argument("--state", type=Path, default=Path("course-room.json"),
-                        help="the JSON file that keeps the room between restarts (default ./course-room.json)")
-    args = parser.parse_args(argv)
+def serve(state, ip=None):
+    """Run the service until the hub stops it; ``state`` is the room's JSON file, ``ip`` overrides the address."""
     if "JUPYTERHUB_SERVICE_URL" not in os.environ:
         sys.exit("course room runs as a JupyterHub service: register it in jupyterhub_config.py "
                  "(see deploy/jupyterhub/jupyterhub_config.py and docs/workshops/hosting.md).")
+    try:
+        import jupyterhub  # noqa: F401 - the service authenticates through the hub's own client code
+    except ImportError:
+        sys.exit("course room needs JupyterHub's Python package: pip install 'perceptrons-to-circuits[hub]'.")
     from tornado.ioloop import IOLoop
 
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/course-room/")
-    app = _tornado_app(RoomStore(args.state), prefix)
-    app.listen(url.port, address=url.hostname, max_body_size=64 * 1024)
+    app = _tornado_app(RoomStore(state), prefix)
+    app.listen(url.port, address=ip or url.hostname, max_body_size=64 * 1024)
     # Answer the hub at once; the lessons' checkers load in the background (the first report waits for them).
     threading.Thread(target=catalogue, daemon=True).start()
     loop = IOLoop.current()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):  # how the hub stops its services; the state is on disk
         signal.signal(stop_signal, lambda *_: loop.add_callback_from_signal(loop.stop))
-    print(f"course room: serving {prefix} on {url.hostname}:{url.port}", flush=True)
+    print(f"course room: serving {prefix} on {ip or url.hostname}:{url.port}", flush=True)
     loop.start()
 
-
-if __name__ == "__main__":
-    main()
