@@ -136,6 +136,44 @@ def lookback_sorted_list(prev_heads, lookup_heads):
     return sorted(ref.lookback_circuit(prev_heads, lookup_heads))
 
 
+def attribution_clean_output_only(run, edges, metric):     # the clean output itself, no difference
+    outputs, inputs, logits = run("clean")
+    receivers = list(dict.fromkeys(r for _, r in edges))
+    grads = dict(zip(receivers, torch.autograd.grad(metric(logits), [inputs[r] for r in receivers],
+                                                    allow_unused=True)))
+    return {(s, r): float((outputs[s].detach() * grads[r]).sum()) if grads[r] is not None else 0.0
+            for s, r in edges}
+
+
+def attribution_queries_only(run, edges, metric):          # every edge scored with its head's query gradient
+    scores = ref.edge_attribution(run, edges, metric)
+    return {(s, r): scores.get((s, r[:-2] + ".q"), value) if r.endswith((".k", ".v")) else value
+            for (s, r), value in scores.items()}
+
+
+def attribution_with_backward(run, edges, metric):         # .retain_grad() and .backward(): the same gradients
+    outputs, inputs, logits = run("clean")
+    corrupted = run("corrupted")[0]
+    for tensor in inputs.values():
+        tensor.retain_grad()
+    metric(logits).backward()
+    return {(s, r): ((corrupted[s] - outputs[s]).detach() * inputs[r].grad).sum()
+            if inputs[r].grad is not None else torch.tensor(0.0) for s, r in edges}
+
+
+def attribution_float64_einsum(run, edges, metric):        # numpy, float64, one receiver at a time
+    outputs, inputs, logits = run("clean")
+    corrupted = run("corrupted")[0]
+    value = metric(logits)
+    scores = {}
+    for s, r in edges:
+        (grad,) = torch.autograd.grad(value, [inputs[r]], retain_graph=True, allow_unused=True)
+        grad = np.zeros(inputs[r].shape) if grad is None else grad.double().numpy()
+        scores[[s, r][0], r] = float(np.einsum("bpd,bpd->", (corrupted[s] - outputs[s]).detach().double().numpy(),
+                                               grad))
+    return scores
+
+
 MUTANTS = {
     "11.kl_divergence": [
         kl_log2,
@@ -160,6 +198,11 @@ MUTANTS = {
         (lambda prev_heads, lookup_heads: sorted(ref.lookback_circuit(prev_heads, lookup_heads))[1:],
          "token identities"),
     ],
+    "11.edge_attribution": [
+        attribution_clean_output_only,
+        attribution_queries_only,
+        (lambda run, edges, metric: list(ref.edge_attribution(run, edges, metric).values()), "dict"),
+    ],
     "11.roc_points": [
         roc_points_false_discovery_rate,
         roc_points_sorted,
@@ -173,6 +216,7 @@ ALTERNATIVES = {
     "11.precision_recall": [precision_recall_array, precision_recall_tensor, precision_recall_by_misses],
     "11.roc_points": [roc_points_array32, roc_points_tensor],
     "11.lookback_circuit": [lookback_sorted_list],
+    "11.edge_attribution": [attribution_with_backward, attribution_float64_einsum],
 }
 UNVARIED = {}
 

@@ -190,3 +190,36 @@ def check_lookback_circuit(lookback_circuit):
                            f"{len(extra)} that should not be there (e.g. {extra[:2]}).", case=case,
                            hint=hint or "follow the token identities: which edges change when the tokens change "
                                         "but every position keeps its role?", show_values=False)
+
+
+ATTRIBUTION_CASES = [  # (n_layers, n_heads, MLPs, seed, which edges, metric)
+    (2, 2, True, 0, "all", ref.LogitDifference(2, 5)),
+    (2, 2, False, 1, "all", ref.TokenLogProb(3)),
+    (1, 3, True, 2, "every other", ref.LogitDifference(0, 6)),
+    (2, 1, True, 3, "into the logits", ref.TokenLogProb(1)),
+]
+
+
+def _attribution_edges(graph, which):
+    if which == "every other":
+        return graph.edges[::2]
+    if which == "into the logits":
+        return [edge for edge in graph.edges if edge[1] == "logits"]
+    return list(graph.edges)
+
+
+@exercise("11.edge_attribution", points=2, reference=ref.edge_attribution,
+          title="edge attribution patching, as Syed et al. 2023", mistakes=mistakes.EDGE_ATTRIBUTION)
+def check_edge_attribution(edge_attribution):
+    for n_layers, n_heads, mlps, seed, which, metric in ATTRIBUTION_CASES:
+        graph = ref.random_graph_model(n_layers, n_heads, mlps, seed)
+        edges = _attribution_edges(graph, which)
+        case = {"model": f"{n_layers} layer(s), {n_heads} head(s), {'with' if mlps else 'no'} MLPs, random weights",
+                "edges": f"{which} ({len(edges)})", "metric": repr(metric)}
+        got = ref.attribution_as_array(edge_attribution(graph.run, list(edges), metric), edges, case)
+        want = ref.edge_attribution(graph.run, edges, metric)
+        expect_close(got, np.array([want[e] for e in edges]), rtol=1e-4, case=case, what="the edge scores",
+                     mistakes=mistakes.EDGE_ATTRIBUTION.answers(graph.run, list(edges), metric).map(
+                         lambda scores, edges=edges: np.array([scores[e] for e in edges])),
+                     hint="score(s, r) = Σ (corrupted − clean output of s) · ∂metric/∂(input of r), the gradient "
+                          "from ONE backward pass on the clean run")

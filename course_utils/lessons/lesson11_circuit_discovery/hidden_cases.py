@@ -208,3 +208,30 @@ def _roc_points(rng):
         found_sets = [_subset(rng, edges, float(p)) for p in np.sort(rng.uniform(0, 1, int(rng.integers(1, 6))))]
         cases.append(((found_sets, truth, list(edges)), {}))
     return cases
+
+
+# --- edge attribution patching ---------------------------------------------------------------------
+
+def _attribution_compare(got, want):
+    from .reference import attribution_as_array
+
+    edges = list(want)
+    expect_close(attribution_as_array(got, edges, None), np.array([want[e] for e in edges]), rtol=1e-4)
+
+
+@hidden("11.edge_attribution", compare=_attribution_compare)
+def _edge_attribution(rng):
+    from .reference import LogitDifference, TokenLogProb, random_graph_model
+
+    cases = []
+    for _ in range(CASES_PER_EXERCISE):
+        n_layers, n_heads, mlps = int(rng.integers(1, 3)), int(rng.integers(1, 4)), bool(rng.random() < 0.6)
+        graph = random_graph_model(n_layers, n_heads, mlps, _seed(rng), batch=int(rng.integers(2, 5)),
+                                   seq=int(rng.integers(3, 7)))
+        keep = rng.random(len(graph.edges)) < rng.uniform(0.4, 1.0)
+        keep[int(rng.integers(0, len(graph.edges)))] = True
+        edges = [edge for edge, kept in zip(graph.edges, keep) if kept]
+        tokens = rng.choice(7, size=2, replace=False)
+        metric = LogitDifference(int(tokens[0]), int(tokens[1])) if rng.random() < 0.5 else TokenLogProb(int(tokens[0]))
+        cases.append(((graph.run, edges, metric), {}))
+    return cases

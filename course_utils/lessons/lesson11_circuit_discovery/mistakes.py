@@ -194,3 +194,43 @@ LOOKBACK_CIRCUIT = Mistakes({
     "the look-up head matches token against token: both its query and its key read embed": lookback_keys_read_nothing,
     "the look-up heads write the answer: include each one's edge to the logits": lookback_without_logits,
 })
+
+
+def _attribution(run, edges, metric, *, gradient_run="clean", sign=1.0, absolute=False, per_prompt=False,
+                 sender_gradient=False):
+    """edge_attribution with one thing changed (the run the gradient comes from, the difference's sign, ...)."""
+    import torch
+
+    outputs, inputs, logits = run("clean")
+    corrupted_outputs = run("corrupted")[0]
+    if gradient_run == "corrupted":
+        gradient_outputs, inputs, logits = run("corrupted")
+    else:
+        gradient_outputs = outputs
+    points = gradient_outputs if sender_gradient else inputs
+    names = list(dict.fromkeys(s if sender_gradient else r for s, r in edges))
+    grads = torch.autograd.grad(metric(logits), [points[n] for n in names], allow_unused=True)
+    grads = {n: torch.zeros_like(points[n]) if g is None else g for n, g in zip(names, grads)}
+    scores = {}
+    for s, r in edges:
+        term = sign * (corrupted_outputs[s] - outputs[s]).detach() * grads[s if sender_gradient else r]
+        value = term.sum() / (term.shape[0] if per_prompt else 1)
+        scores[(s, r)] = abs(float(value)) if absolute else float(value)
+    return scores
+
+
+EDGE_ATTRIBUTION = Mistakes({
+    "Syed et al. take the gradient on the CLEAN run: the linear estimate starts from the clean run and asks what "
+    "switching one edge to its corrupted value does, ACDC's question. The corrupted run's gradient estimates the "
+    "opposite patch (restoring one clean edge in a corrupted run)":
+        lambda run, edges, metric: _attribution(run, edges, metric, gradient_run="corrupted"),
+    "the difference is corrupted − clean (the edge is switched FROM its clean value TO its corrupted one), so a "
+    "positive score means the metric goes up": lambda run, edges, metric: _attribution(run, edges, metric, sign=-1.0),
+    "return the signed estimate; take its absolute value only when you rank the edges":
+        lambda run, edges, metric: _attribution(run, edges, metric, absolute=True),
+    "an edge's gradient is its RECEIVER's: ∂metric/∂(input of r). The gradient with respect to the sender's output "
+    "adds up every path out of s (that is node attribution, the same number for all of s's edges)":
+        lambda run, edges, metric: _attribution(run, edges, metric, sender_gradient=True),
+    "sum over the batch as well: the metric already averages over the prompts, so its gradient carries the 1/batch":
+        lambda run, edges, metric: _attribution(run, edges, metric, per_prompt=True),
+})
