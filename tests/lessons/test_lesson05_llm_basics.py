@@ -221,6 +221,48 @@ def fit_linear_space(sizes, losses):
     return float(intercept), float(-slope)
 
 
+# byte-level BPE
+
+def byte_bpe_ignores_merges(text, merges):
+    return list(text.encode("utf-8"))
+
+
+def byte_bpe_merges_in_reverse(text, merges):
+    ids = []
+    for chunk in ref.pretokenize(text):
+        chunk_ids = list(chunk.encode("utf-8"))
+        for i in reversed(range(len(merges))):
+            chunk_ids = ref.merge_ids(chunk_ids, tuple(merges[i]), 256 + i)
+        ids.extend(chunk_ids)
+    return ids
+
+
+# post-training
+
+def reward_loss_hinge(r_chosen, r_rejected):
+    return torch.relu(1 - (r_chosen - r_rejected)).mean()
+
+
+def reward_loss_detached(r_chosen, r_rejected):      # the right value, through .item(): no gradient
+    return torch.tensor(float(-F.logsigmoid(r_chosen - r_rejected).mean().detach()))
+
+
+def reward_loss_mse(r_chosen, r_rejected):
+    return ((r_chosen - 1) ** 2 + (r_rejected + 1) ** 2).mean()
+
+
+def dpo_without_the_rejected(pc, pr, rc, rr, beta):
+    return -F.logsigmoid(beta * (pc - rc)).mean()
+
+
+def dpo_reference_added(pc, pr, rc, rr, beta):
+    return -F.logsigmoid(beta * ((pc + rc) - (pr + rr))).mean()
+
+
+def dpo_detached_policy(pc, pr, rc, rr, beta):
+    return -F.logsigmoid(beta * ((pc.detach() - rc) - (pr.detach() - rr))).mean() + 0 * pc.sum()
+
+
 MUTANTS = {
     "05.count_pairs": [count_pairs_off_by_one, count_pairs_wraps_around],
     "05.merge_pair": [merge_pair_drops_last, (merge_pair_in_place, "in place"), merge_from_the_right,
@@ -245,6 +287,9 @@ MUTANTS = {
     "05.embed": [embed_positions_by_batch],
     "05.transformer_block": [block_ln1_twice],
     "05.gpt_forward": [gpt_no_positions],
+    "05.byte_bpe_encode": [byte_bpe_ignores_merges, byte_bpe_merges_in_reverse],
+    "05.reward_model_loss": [reward_loss_hinge, (reward_loss_detached, "gradient"), reward_loss_mse],
+    "05.dpo_loss": [dpo_without_the_rejected, dpo_reference_added, (dpo_detached_policy, "gradient")],
     "05.fit_power_law": [
         fit_power_law_log10,
         lambda sizes, losses: ref.fit_power_law(sizes, losses)[::-1],
@@ -432,6 +477,63 @@ def fit_power_law_torch(sizes, losses):
     return torch.stack([torch.exp(y.mean() - slope * x.mean()), -slope])
 
 
+def byte_bpe_lowest_rank_first(text, merges):
+    """minbpe's and GPT-2's loop: repeatedly merge the pair with the lowest rank present in the chunk."""
+    import re
+    from course_utils.lessons.lesson05_llm_basics.reference import SPLIT_PATTERN
+    ranks = {tuple(pair): i for i, pair in reversed(list(enumerate(merges)))}
+    out = []
+    for chunk in re.findall(SPLIT_PATTERN, text):
+        ids = list(chunk.encode("utf-8"))
+        while len(ids) >= 2:
+            pair = min(zip(ids, ids[1:]), key=lambda p: ranks.get(p, float("inf")))
+            if pair not in ranks:
+                break
+            ids = ref.merge_ids(ids, pair, 256 + ranks[pair])
+        out += ids
+    return out
+
+
+def byte_bpe_tensor(text, merges):
+    return torch.tensor(ref.byte_bpe_encode(text, merges), dtype=torch.long)
+
+
+def byte_bpe_bytes_object(text, merges):
+    import re
+    from course_utils.lessons.lesson05_llm_basics.reference import SPLIT_PATTERN
+    out = []
+    for chunk in re.findall(SPLIT_PATTERN, text):
+        ids = list(bytes(chunk, "utf-8"))
+        for new_id, (left, right) in enumerate(merges, start=256):
+            i = 0
+            while i < len(ids) - 1:
+                if ids[i] == left and ids[i + 1] == right:
+                    ids[i:i + 2] = [new_id]
+                i += 1
+        out.extend(ids)
+    return tuple(np.array(out, dtype=np.int64))
+
+
+def reward_loss_softplus_float32(r_chosen, r_rejected):
+    return F.softplus((r_rejected - r_chosen).float()).mean()
+
+
+def reward_loss_bce(r_chosen, r_rejected):
+    margin = r_chosen - r_rejected
+    return F.binary_cross_entropy_with_logits(margin, torch.ones_like(margin))
+
+
+def dpo_logits_like_the_paper(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
+    """The arrangement of Rafailov et al.'s reference code: pi_logratios - ref_logratios."""
+    pi_logratios = policy_chosen_logps - policy_rejected_logps
+    ref_logratios = ref_chosen_logps - ref_rejected_logps
+    return -F.logsigmoid(beta * (pi_logratios - ref_logratios)).mean()
+
+
+def dpo_softplus(pc, pr, rc, rr, beta):
+    return F.softplus(-beta * ((pc - rc) - (pr - rr))).mean()
+
+
 ALTERNATIVES = {
     "05.count_pairs": [count_pairs_counter, count_pairs_index_loop],
     "05.merge_pair": [merge_pair_tuple],
@@ -446,6 +548,9 @@ ALTERNATIVES = {
     "05.embed": [embed_functional, embed_float64_numpy],
     "05.transformer_block": [block_in_place_on_a_new_tensor],
     "05.gpt_forward": [gpt_with_model_parts],
+    "05.byte_bpe_encode": [byte_bpe_lowest_rank_first, byte_bpe_tensor, byte_bpe_bytes_object],
+    "05.reward_model_loss": [reward_loss_softplus_float32, reward_loss_bce],
+    "05.dpo_loss": [dpo_logits_like_the_paper, dpo_softplus],
     "05.fit_power_law": [fit_power_law_lstsq, fit_power_law_array, fit_power_law_torch],
 }
 UNVARIED = {}

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ...checking import CheckFailure, Mistakes, as_array, as_float, expect_close, expect_equal, expect_true
+from ...checking import (CheckFailure, Mistakes, as_array, as_float, call_with_inputs, expect_close, expect_equal,
+                         expect_true, gradients)
 from ...checking.formatting import to_numpy
 from ...exercises import exercise
 from .. import LessonInfo
@@ -14,9 +15,10 @@ from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("05", "llm_basics", "LLM basics", 120,
-                    "character, word and BPE tokenizers (BPE trained from scratch), a bigram model, softmax, "
-                    "temperature and top-k sampling, causal multi-head attention, a TinyGPT built from parts and "
-                    "trained offline, finetuning vs pretraining, a scaling law")
+                    "character, word and BPE tokenizers (BPE trained from scratch; byte-level BPE after GPT-2's "
+                    "pre-split), a bigram model, softmax, temperature, top-k and nucleus sampling, causal multi-head "
+                    "attention, a TinyGPT built from parts and trained offline, finetuning vs pretraining, a scaling "
+                    "law and where it bends, post-training in miniature (SFT, a reward model, DPO)")
 
 
 
@@ -89,6 +91,46 @@ def check_train_bpe(train_bpe):
                      mistakes=mistakes.TRAIN_BPE.answers(text, n_merges),
                      hint="repeat n_merges times: count pairs, pick the most frequent (ties: smallest pair), stop if "
                           "it occurs fewer than 2 times, append it, merge it everywhere")
+
+
+def _byte_cases():
+    """(text, merges) pairs: trained merges, a merge that only a missing pre-split could use, UTF-8, overlaps."""
+    e, space, a = ord("e"), ord(" "), ord("a")
+    trained = ref.train_byte_bpe("the cat sat on the mat. the end, the hat!", 8)
+    return [
+        ("the cat sat on the mat.", trained),
+        ("the end is near", [(e, space), (ord("n"), ord("d"))]),            # "e " spans two chunks: never merged
+        ("Zoë's café: €5!", [(195, 171), (ord("Z"), ord("o")), (257, 256)]),  # the two bytes of ë, then "Zo" + "ë"
+        ("aaaaa baaa", [(a, a), (256, a)]),                                   # runs: every occurrence, no overlaps
+        ("it's  2026, ok", [(ord("'"), ord("s")), (ord("2"), ord("0")), (space, ord("o"))]),
+        ("", [(a, ord("b"))]),
+    ]
+
+
+def _as_int_list(got, case, what):
+    if got is None:
+        raise CheckFailure(f"{what} is None: did you forget to `return` it?", case=case, show_values=False)
+    try:
+        values = np.asarray(to_numpy(got)).reshape(-1).tolist() if not isinstance(got, (list, tuple)) else list(got)
+        values = [int(to_numpy(v)) if hasattr(v, "shape") else v for v in values]
+    except (TypeError, ValueError):
+        values = None
+    if values is None or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        raise CheckFailure(f"{what} should be a list of int token ids.", case=case, got=got, show_values=False)
+    return [int(v) for v in values]
+
+
+@exercise("05.byte_bpe_encode", points=2, reference=ref.byte_bpe_encode, title="byte-level BPE after GPT-2's pre-split",
+          mistakes=mistakes.BYTE_BPE_ENCODE)
+def check_byte_bpe_encode(byte_bpe_encode):
+    for text, merges in _byte_cases():
+        case = {"text": text, "merges": merges}
+        got = _as_int_list(byte_bpe_encode(text, [tuple(m) for m in merges]), case, "the token ids")
+        expect_equal(got, ref.byte_bpe_encode(text, merges), case=case, what="the token ids",
+                     mistakes=mistakes.BYTE_BPE_ENCODE.answers(text, merges),
+                     hint="for chunk in re.findall(SPLIT_PATTERN, text): ids = list(chunk.encode('utf-8')); for i, pair "
+                          "in enumerate(merges): replace each occurrence of pair in ids by 256 + i; then append the "
+                          "chunk's ids")
 
 
 BIGRAM_CASES = [([0, 1, 2, 1, 0, 1, 2, 2], 3, 1.0), ([0, 0, 0, 1], 2, 0.5), ([3, 1, 2, 0, 3, 3, 1], 4, 1.0),
@@ -402,3 +444,98 @@ def check_fit_power_law(fit_power_law):
                      mistakes=mistakes.FIT_POWER_LAW.answers(sizes, losses),
                      hint="fit a straight line to (ln N, ln L) with np.polyfit(..., 1): "
                           "slope = -alpha, intercept = ln a")
+
+
+# --- post-training --------------------------------------------------------------------------------
+
+def _loss_hint(got, mistaken, general):
+    """A loss that came out inf or nan is named by a mistake that overflows here too (none matches it otherwise)."""
+    if _finite(got.detach() if torch.is_tensor(got) else got):
+        return general
+    return next((hint for hint, answer in mistaken.items() if not _finite(answer)), general)
+
+
+def loss_call(loss_fn, tensors, extra=(), n_leaves=None):
+    """``(loss, leaves)``: ``loss_fn(*tensors, *extra)`` with the first ``n_leaves`` tensors requiring grad.
+
+    ``leaves`` are the copies the (wrapped) function received, so ``gradients(loss, leaves)`` is what training sees.
+    """
+    n_leaves = len(tensors) if n_leaves is None else n_leaves
+    inputs = [torch.as_tensor(t).detach().clone().requires_grad_(i < n_leaves) for i, t in enumerate(tensors)]
+    value, args, _ = call_with_inputs(loss_fn, *inputs, *extra)
+    return value, list(args[:n_leaves])
+
+
+def _grads_of(loss_fn, n_leaves):
+    """``loss_fn``'s gradients with respect to its first ``n_leaves`` arguments, as a function of all of them."""
+    def gradients_of_loss(*args):
+        leaves = [torch.as_tensor(a).detach().clone().requires_grad_(True) for a in args[:n_leaves]]
+        value = loss_fn(*leaves, *args[n_leaves:])
+        return torch.autograd.grad(value, leaves, allow_unused=True, materialize_grads=True)
+
+    return gradients_of_loss
+
+
+def _check_loss(loss_fn, reference, declared, tensors, extra, n_leaves, case, hint, names):
+    """Compare a loss's value and its gradients with respect to the first ``n_leaves`` inputs."""
+    got, leaves = loss_call(loss_fn, tensors, extra, n_leaves)
+    expected = reference(*tensors, *extra)
+    mistaken = declared.answers(*tensors, *extra)
+    if got is None:
+        raise CheckFailure("the loss is None: did you forget to `return` it?", case=case, show_values=False)
+    expect_close(got.detach() if torch.is_tensor(got) else got, expected, case=case, what="the loss", rtol=1e-6,
+                 mistakes=mistaken, hint=_loss_hint(got, mistaken, hint))
+    grads = gradients(got, leaves, case=case, what="the loss")
+    want = _grads_of(reference, n_leaves)(*tensors, *extra)
+    mistaken_grads = Mistakes({h: _grads_of(f, n_leaves) for h, f in declared}).answers(*tensors, *extra)
+    for index, (name, g, w) in enumerate(zip(names, grads, want)):
+        expect_close(g, w, case=case, rtol=1e-6, atol=1e-10, what=f"the gradient of the loss with respect to {name}",
+                     mistakes=mistaken_grads.map(lambda answer, index=index: answer[index]),
+                     hint="the value is right but its gradient is not: keep the loss a torch computation on its "
+                          "inputs (no .item(), .detach(), float() or numpy)")
+
+
+def _rewards(seed, n, scale=2.0, dtype=torch.float64):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, generator=generator, dtype=torch.float64).mul(scale).to(dtype)
+
+
+REWARD_CASES = [(_rewards(0, 5), _rewards(1, 5)), (_rewards(2, 1), _rewards(3, 1)),
+                (_rewards(4, 8, 5.0), _rewards(5, 8, 1.0)),
+                # float32 rewards 120 apart: σ(-120) underflows to 0 in float32, log σ does not
+                (torch.tensor([-60.0, 2.0, 0.5], dtype=torch.float32), torch.tensor([60.0, -1.0, 0.5], dtype=torch.float32))]
+
+
+@exercise("05.reward_model_loss", points=1, reference=ref.reward_model_loss, title="the reward model's pairwise loss",
+          mistakes=mistakes.REWARD_MODEL_LOSS)
+def check_reward_model_loss(reward_model_loss):
+    for r_chosen, r_rejected in REWARD_CASES:
+        case = {"r_chosen": r_chosen, "r_rejected": r_rejected}
+        _check_loss(reward_model_loss, ref.reward_model_loss, mistakes.REWARD_MODEL_LOSS, (r_chosen, r_rejected), (),
+                    2, case, "loss = -F.logsigmoid(r_chosen - r_rejected).mean()", ("r_chosen", "r_rejected"))
+
+
+def _logps(seed, n, low=-40.0, high=-2.0):
+    generator = torch.Generator().manual_seed(seed)
+    return low + (high - low) * torch.rand(n, generator=generator, dtype=torch.float64)
+
+
+DPO_CASES = [
+    ((_logps(10, 4), _logps(11, 4), _logps(12, 4), _logps(13, 4)), 0.1),
+    ((_logps(14, 6, -8.0, -0.5), _logps(15, 6, -8.0, -0.5), _logps(16, 6, -8.0, -0.5), _logps(17, 6, -8.0, -0.5)), 0.5),
+    ((_logps(18, 1), _logps(19, 1), _logps(20, 1), _logps(21, 1)), 2.0),
+    # float32, a policy that already prefers the rejected answer by 300 nats: β · margin = -150
+    ((torch.tensor([-320.0, -5.0], dtype=torch.float32), torch.tensor([-20.0, -6.0], dtype=torch.float32),
+      torch.tensor([-20.0, -5.5], dtype=torch.float32), torch.tensor([-20.0, -5.5], dtype=torch.float32)), 0.5),
+]
+
+
+@exercise("05.dpo_loss", points=2, reference=ref.dpo_loss, title="the DPO loss", mistakes=mistakes.DPO_LOSS)
+def check_dpo_loss(dpo_loss):
+    names = ("policy_chosen_logps", "policy_rejected_logps")
+    for tensors, beta in DPO_CASES:
+        case = dict(zip(("policy_chosen_logps", "policy_rejected_logps", "ref_chosen_logps", "ref_rejected_logps"),
+                        tensors), beta=beta)
+        _check_loss(dpo_loss, ref.dpo_loss, mistakes.DPO_LOSS, tensors, (beta,), 2, case,
+                    "loss = -F.logsigmoid(beta * ((policy_chosen_logps - ref_chosen_logps) - "
+                    "(policy_rejected_logps - ref_rejected_logps))).mean()", names)

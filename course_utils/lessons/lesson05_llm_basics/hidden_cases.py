@@ -139,6 +139,42 @@ def _train_bpe(rng):
     return cases
 
 
+# --- byte-level BPE with a pre-split ---------------------------------------------------------------
+
+_WORDS = ["the", "cat", "sat", "aaa", "ab", "Zoë", "café", "naïve", "€5", "it's", "we're", "2026", "12", "!!", "ok",
+          "...", "déjà", "x_y", "banana", "aaaaa", "abab"]
+
+
+def _ids_compare(got, want):
+    from .checks import _as_int_list
+
+    expect_equal(_as_int_list(got, None, "the token ids"), [int(v) for v in want])
+
+
+@hidden("05.byte_bpe_encode", compare=_ids_compare)
+def _byte_bpe_encode(rng):
+    # Texts of random words (some with multi-byte characters, digits, apostrophes and runs of one letter) joined
+    # by one or two spaces or punctuation; merges learned on the text itself (each merge may build on earlier
+    # ones), plus in some cases a merge of a pair that only occurs across two chunks ("e " or "t "), which a
+    # pre-split must never apply.
+    from . import reference as ref
+
+    cases = []
+    for i in range(CASES_PER_EXERCISE):
+        words = [str(w) for w in rng.choice(_WORDS, size=int(rng.integers(3, 9)))]
+        glue = [str(g) for g in rng.choice([" ", " ", "  ", ", ", ". "], size=len(words))]
+        text = "".join(w + g for w, g in zip(words, glue)).rstrip()
+        merges = [tuple(int(v) for v in pair) for pair in ref.train_byte_bpe(text + " " + text, int(rng.integers(2, 9)))]
+        if i % 2:   # a letter at the end of a word, then the space that starts the next chunk
+            ends = [j for j in range(len(text) - 2) if text[j].isascii() and text[j].isalpha() and text[j + 1] == " "
+                    and text[j + 2] != " "]
+            if not ends:
+                text, ends = "the " + text, [2]
+            merges.append((ord(text[ends[int(rng.integers(len(ends)))]]), ord(" ")))
+        cases.append(((text, merges), {}))
+    return cases
+
+
 # --- counting models ----------------------------------------------------------------------------
 
 @hidden("05.bigram_probs", compare=close_within(1e-6, 1e-8))   # the public check's tolerances
@@ -406,4 +442,56 @@ def _fit_power_law(rng):
         a, alpha = float(rng.uniform(1.5, 15)), float(rng.uniform(0.04, 0.4))
         losses = a * sizes ** -alpha * np.exp(rng.normal(0, float(rng.choice([0.0, 0.01, 0.03])), n))
         cases.append(((sizes, np.round(losses, 5)), {}))
+    return cases
+
+
+# --- post-training --------------------------------------------------------------------------------
+
+def _observe_loss(n_leaves):
+    """The loss and its gradients with respect to the first ``n_leaves`` inputs (a loss that is trained on must
+    be right in both: ``.item()`` or ``.detach()`` keeps the value and breaks the gradient)."""
+    def observe(function, args, kwargs):
+        from ...checking import gradients
+        from .checks import loss_call
+
+        tensors = [a for a in args if hasattr(a, "shape")]
+        extra = args[len(tensors):]
+        value, leaves = loss_call(function, tensors, extra, n_leaves)
+        if value is None:
+            raise CheckFailure("the loss is None")
+        grads = gradients(value, leaves)
+        return {"loss": value.detach(), "gradients": grads}
+
+    return observe
+
+
+@hidden("05.reward_model_loss", compare=close_within(1e-6, 1e-10), observe=_observe_loss(2))
+def _reward_model_loss(rng):
+    import torch
+
+    cases = []
+    for i in range(CASES_PER_EXERCISE):
+        n = int(rng.integers(1, 9))
+        r_chosen, r_rejected = (torch.tensor(rng.normal(0, float(rng.choice([0.5, 2.0, 6.0])), n)) for _ in range(2))
+        if i == 3:   # float32 rewards far apart: log σ must not go through σ, which underflows
+            r_chosen, r_rejected = r_chosen.float() - 70.0, r_rejected.float() + 70.0
+        cases.append(((r_chosen, r_rejected), {}))
+    return cases
+
+
+@hidden("05.dpo_loss", compare=close_within(1e-6, 1e-10), observe=_observe_loss(2))
+def _dpo_loss(rng):
+    import torch
+
+    cases = []
+    for i in range(CASES_PER_EXERCISE):
+        n = int(rng.integers(1, 9))
+        low = float(rng.choice([-60.0, -20.0, -6.0]))
+        logps = [torch.tensor(rng.uniform(low, -0.2, n)) for _ in range(4)]
+        beta = float(rng.choice([0.05, 0.1, 0.3, 1.0, 2.0]))
+        if i == 3:   # float32, far apart: β · margin below -100
+            logps = [x.float() for x in logps]
+            logps[0] = logps[0] - 400.0
+            beta = 0.5
+        cases.append(((*logps, beta), {}))
     return cases

@@ -98,6 +98,58 @@ TRAIN_BPE = Mistakes({
 })
 
 
+# --- byte-level BPE with a pre-split ---------------------------------------------------------------
+
+def _byte_bpe(text, merges, chunks=ref.pretokenize, to_ids=lambda chunk: list(chunk.encode("utf-8")),
+              offset=256, merge=ref.merge_ids):
+    ids = []
+    for chunk in chunks(text):
+        chunk_ids = to_ids(chunk)
+        for i, pair in enumerate(merges):
+            chunk_ids = merge(chunk_ids, tuple(pair), offset + i)
+        ids.extend(chunk_ids)
+    return ids
+
+
+def _merge_first_id(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == pair:
+            return ids[:i] + [new_id] + ids[i + 2:]
+    return list(ids)
+
+
+def byte_bpe_without_presplit(text, merges):
+    return _byte_bpe(text, merges, chunks=lambda text: [text])
+
+
+def byte_bpe_on_characters(text, merges):
+    return _byte_bpe(text, merges, to_ids=lambda chunk: [ord(ch) for ch in chunk])
+
+
+def byte_bpe_ids_from_zero(text, merges):
+    return _byte_bpe(text, merges, offset=0)
+
+
+def byte_bpe_first_occurrence(text, merges):
+    return _byte_bpe(text, merges, merge=_merge_first_id)
+
+
+def byte_bpe_split_on_whitespace(text, merges):
+    return _byte_bpe(text, merges, chunks=str.split)
+
+
+BYTE_BPE_ENCODE = Mistakes({
+    "split the text into chunks first, re.findall(SPLIT_PATTERN, text), and merge inside each chunk: merges never "
+    "cross from one chunk to the next": byte_bpe_without_presplit,
+    "write each chunk as its UTF-8 bytes, list(chunk.encode('utf-8')): 'ë' is two bytes and '€' three, not one id "
+    "each": byte_bpe_on_characters,
+    "merge i creates the new id 256 + i (ids 0-255 are the bytes themselves)": byte_bpe_ids_from_zero,
+    "replace every occurrence of the pair in the chunk, not only the first": byte_bpe_first_occurrence,
+    "split with re.findall(SPLIT_PATTERN, text), which keeps every character, spaces too (str.split() drops them, "
+    "so the ids no longer decode to the text)": byte_bpe_split_on_whitespace,
+})
+
+
 # --- counting models ----------------------------------------------------------------------------
 
 def _pair_counts(ids, vocab_size, transposed=False):
@@ -378,4 +430,48 @@ def fit_power_law_a_as_intercept(sizes, losses):
 FIT_POWER_LAW = Mistakes({
     "alpha is minus the slope: L = a · N^(-alpha) falls as N grows": fit_power_law_alpha_as_slope,
     "a is exp(intercept): the fit gives ln a, not a": fit_power_law_a_as_intercept,
+})
+
+
+# --- post-training --------------------------------------------------------------------------------
+
+def _bt(margin):
+    return -F.logsigmoid(margin).mean()
+
+
+REWARD_MODEL_LOSS = Mistakes({
+    "the chosen response should get the higher reward: the loss is -log σ(r_chosen - r_rejected), not "
+    "-log σ(r_rejected - r_chosen)": lambda r_chosen, r_rejected: _bt(r_rejected - r_chosen),
+    "average over the pairs (.mean()), as the docstring asks, instead of summing":
+        lambda r_chosen, r_rejected: -F.logsigmoid(r_chosen - r_rejected).sum(),
+    "the loss is the *negative* log-likelihood: -log σ(r_chosen - r_rejected), so that minimising it raises "
+    "σ(r_chosen - r_rejected)": lambda r_chosen, r_rejected: F.logsigmoid(r_chosen - r_rejected).mean(),
+    "take the log: the Bradley-Terry loss is -log σ(r_chosen - r_rejected), not -σ(r_chosen - r_rejected)":
+        lambda r_chosen, r_rejected: -torch.sigmoid(r_chosen - r_rejected).mean(),
+    "compute log σ(x) with F.logsigmoid(x): torch.log(torch.sigmoid(x)) gives log(0) = -inf once σ(x) underflows "
+    "(x = -120 in float32)": lambda r_chosen, r_rejected: -torch.log(torch.sigmoid(r_chosen - r_rejected)).mean(),
+})
+
+
+def _dpo(pc, pr, rc, rr, beta, margin=lambda pc, pr, rc, rr: (pc - rc) - (pr - rr)):
+    return -F.logsigmoid(beta * margin(pc, pr, rc, rr)).mean()
+
+
+DPO_LOSS = Mistakes({
+    "the chosen response's log-ratio comes first: β((log π(y_w) - log π_ref(y_w)) - (log π(y_l) - log π_ref(y_l))); "
+    "you swapped chosen and rejected": lambda pc, pr, rc, rr, beta: _dpo(pr, pc, rr, rc, beta),
+    "subtract the reference model's log-probabilities: DPO compares log π(y|x) - log π_ref(y|x), not log π(y|x) alone":
+        lambda pc, pr, rc, rr, beta: _dpo(pc, pr, 0 * rc, 0 * rr, beta),
+    "multiply the margin by beta inside the sigmoid": lambda pc, pr, rc, rr, beta: _dpo(pc, pr, rc, rr, 1.0),
+    "beta multiplies the margin *inside* the sigmoid, -log σ(β · margin), not the loss outside it":
+        lambda pc, pr, rc, rr, beta: beta * _dpo(pc, pr, rc, rr, 1.0),
+    "the inputs are log-probabilities: subtract them directly (log π - log π_ref), don't exponentiate them into "
+    "probabilities first": lambda pc, pr, rc, rr, beta: _dpo(pc.exp(), pr.exp(), rc.exp(), rr.exp(), beta),
+    "use the log of the ratio, log π(y|x) - log π_ref(y|x), not the ratio π(y|x) / π_ref(y|x) itself":
+        lambda pc, pr, rc, rr, beta: _dpo(pc, pr, rc, rr, beta,
+                                          margin=lambda pc, pr, rc, rr: (pc - rc).exp() - (pr - rr).exp()),
+    "average over the pairs (.mean()), as the docstring asks, instead of summing":
+        lambda pc, pr, rc, rr, beta: -F.logsigmoid(beta * ((pc - rc) - (pr - rr))).sum(),
+    "compute log σ(x) with F.logsigmoid(x): torch.log(torch.sigmoid(x)) gives log(0) = -inf once σ(x) underflows":
+        lambda pc, pr, rc, rr, beta: -torch.log(torch.sigmoid(beta * ((pc - rc) - (pr - rr)))).mean(),
 })

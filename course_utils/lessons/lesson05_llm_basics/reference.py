@@ -1,5 +1,6 @@
 """Reference solutions for lesson 05 (LLM basics); checkers and fallbacks use them."""
 import math
+import re
 
 import numpy as np
 import torch
@@ -24,6 +25,82 @@ def train_bpe(text, n_merges):
     """Up to ``n_merges`` merges learned on ``text``: most frequent pair first, ties to the smallest pair;
     stop early when no pair occurs at least twice."""
     return tokenizers.train_bpe(text, n_merges)
+
+
+# --- byte-level BPE with a pre-split (GPT-2) -------------------------------------------------------
+
+# GPT-2's pre-split ("Language Models are Unsupervised Multitask Learners", Radford et al., 2019; its encoder.py
+# uses 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ with the third-party `regex`
+# module). Python's `re` has no \p{L}, so letters are [^\W\d_] and digits \d; every character is matched by
+# one of the alternatives, so the chunks always join back into the text.
+SPLIT_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+
+
+def pretokenize(text):
+    """GPT-2-style chunks of ``text``: words with their leading space, numbers, punctuation runs, spaces."""
+    return re.findall(SPLIT_PATTERN, text)
+
+
+def merge_ids(ids, pair, new_id):
+    """``ids`` with each occurrence of ``pair`` (left to right, no overlaps) replaced by ``new_id``."""
+    merged, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            merged.append(new_id)
+            i += 2
+        else:
+            merged.append(ids[i])
+            i += 1
+    return merged
+
+
+def byte_bpe_encode(text, merges):
+    """Token ids of ``text``: pre-split, UTF-8 bytes of each chunk, then merge i (a pair of ids) -> id 256 + i,
+    in order, inside each chunk only."""
+    ids = []
+    for chunk in pretokenize(text):
+        chunk_ids = list(chunk.encode("utf-8"))
+        for i, pair in enumerate(merges):
+            chunk_ids = merge_ids(chunk_ids, tuple(pair), 256 + i)
+        ids.extend(chunk_ids)
+    return ids
+
+
+def train_byte_bpe(text, n_merges):
+    """Up to ``n_merges`` byte-level merges (pairs of ids; merge i makes id 256 + i) learned inside the chunks
+    of ``text``: most frequent pair first, ties to the smallest pair, stop when no pair occurs twice."""
+    from collections import Counter
+
+    chunks = Counter(pretokenize(text))
+    words = {chunk: list(chunk.encode("utf-8")) for chunk in chunks}
+    merges = []
+    for i in range(n_merges):
+        counts = Counter()
+        for chunk, ids in words.items():
+            for pair in zip(ids, ids[1:]):
+                counts[pair] += chunks[chunk]
+        if not counts:
+            break
+        pair = min(counts, key=lambda p: (-counts[p], p))
+        if counts[pair] < 2:
+            break
+        merges.append(pair)
+        words = {chunk: merge_ids(ids, pair, 256 + i) for chunk, ids in words.items()}
+    return merges
+
+
+def byte_vocab(merges):
+    """The bytes of every token id: 0-255 themselves, then one entry per merge."""
+    vocab = [bytes([b]) for b in range(256)]
+    for left, right in merges:
+        vocab.append(vocab[left] + vocab[right])
+    return vocab
+
+
+def byte_bpe_decode(ids, merges):
+    """The text of byte-level token ids (invalid UTF-8 would show as the replacement character)."""
+    vocab = byte_vocab(merges)
+    return b"".join(vocab[i] for i in ids).decode("utf-8", errors="replace")
 
 
 # --- counting models ----------------------------------------------------------------------------
@@ -79,6 +156,18 @@ def sample_token(logits, temperature=1.0, top_k=None, generator=None):
         logits = top_k_filter(logits, top_k)
     probs = softmax_with_temperature(logits, temperature)
     return int(torch.multinomial(probs, num_samples=1, generator=generator))
+
+
+def top_p_filter(logits, p):
+    """Nucleus filtering (Holtzman et al., 2020): keep the smallest set of the most likely tokens whose
+    probabilities sum to at least ``p``; every other logit becomes -inf."""
+    logits = torch.as_tensor(logits, dtype=torch.float64)
+    probs = torch.softmax(logits, dim=-1)
+    order = torch.argsort(probs, descending=True)
+    before = torch.cumsum(probs[order], dim=0) - probs[order]    # the probability of the tokens ranked above
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    keep[order[before < p]] = True
+    return logits.masked_fill(~keep, float("-inf"))
 
 
 # --- attention ------------------------------------------------------------------------------------
@@ -141,3 +230,19 @@ def fit_power_law(sizes, losses):
 def causal_attention_via_torch(q, k, v):
     """The same output from PyTorch's fused kernel (what the checker compares against)."""
     return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+# --- post-training --------------------------------------------------------------------------------
+
+def reward_model_loss(r_chosen, r_rejected):
+    """The Bradley-Terry loss of a reward model: the mean over pairs of -log sigmoid(r_chosen - r_rejected)."""
+    r_chosen, r_rejected = torch.as_tensor(r_chosen), torch.as_tensor(r_rejected)
+    return -F.logsigmoid(r_chosen - r_rejected).mean()
+
+
+def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
+    """The DPO loss (Rafailov et al., 2023), the mean over pairs of
+    -log sigmoid(beta * ((log π(y_w|x) - log π_ref(y_w|x)) - (log π(y_l|x) - log π_ref(y_l|x))))."""
+    chosen = torch.as_tensor(policy_chosen_logps) - torch.as_tensor(ref_chosen_logps)
+    rejected = torch.as_tensor(policy_rejected_logps) - torch.as_tensor(ref_rejected_logps)
+    return -F.logsigmoid(beta * (chosen - rejected)).mean()
