@@ -20,7 +20,8 @@ from . import reference as ref
 
 LESSON = LessonInfo("02", "gradient_descent", "Gradient descent", 75,
                     "losses and their gradients by hand, finite-difference gradient checks, learning rates and the "
-                    "2/λ stability limit, mini-batch SGD and momentum, linear and logistic regression by hand")
+                    "2/λ stability limit, local minima, mini-batch SGD, momentum and Adam, linear and logistic regression "
+                    "by hand")
 
 BCE_STABLE_HINT = ("with large logits exp overflows or log sees 0: compute the loss from z directly, "
                    "as max(z, 0) + log(1 + exp(−|z|)) − y·z (np.log1p helps)")
