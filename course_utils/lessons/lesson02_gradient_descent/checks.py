@@ -419,4 +419,5 @@ def check_logistic_regression_gd(logistic_regression_gd):
     gradient_norm = float(np.linalg.norm(np.append(X.T @ residual, residual.sum()) / len(y)))
     expect_true(gradient_norm < 1e-6, "after 3000 steps the loss gradient at your (w, b) should be about 0.",
                 case=case, expected="gradient norm < 1e-6", got=f"{gradient_norm:.3g}",
-                hint="the data are not separable, so the loss has one minimum and GD should reach it")
+                hint="the classes overlap and [X, 1] has full column rank, so the loss has one minimum and GD should "
+                     "reach it")
