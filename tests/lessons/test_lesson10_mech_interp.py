@@ -267,9 +267,41 @@ def attribution_hooks_left_on(model, clean_tokens, corrupted_tokens, metric):
     return torch.stack([((clean_cache[n] - acts[n]) * grads[n]).sum(dim=(0, 2)) for n in names])
 
 
+def attribution_under_no_grad(model, clean_tokens, corrupted_tokens, metric):
+    """The standard recipe run under torch.no_grad(): backward() raises (the hint names the cause)."""
+    with torch.no_grad():
+        return attribution_backward_hooks(model, clean_tokens, corrupted_tokens, metric)
+
+
 def attribution_mean_over_batch(model, clean_tokens, corrupted_tokens, metric):
     grid = ref.attribution_patching_residual(model, clean_tokens, corrupted_tokens, metric)
     return grid / clean_tokens.shape[0]
+
+
+def composition_spectral_norm(W_A, W_B):
+    norm = lambda m: torch.linalg.matrix_norm(torch.as_tensor(m, dtype=torch.float64), ord=2)  # noqa: E731
+    return float(norm(W_A @ W_B) / (norm(W_A) * norm(W_B)))
+
+
+def composition_sum_of_norms(W_A, W_B):
+    return float((W_A @ W_B).norm() / (W_A.norm() + W_B.norm()))
+
+
+def composition_one_norm_only(W_A, W_B):
+    return float((W_A @ W_B).norm() / W_A.norm() ** 2)
+
+
+def composition_numpy_float32(W_A, W_B):
+    """Right: numpy's Frobenius norms in float32."""
+    W_A, W_B = np.asarray(W_A, np.float32), np.asarray(W_B, np.float32)
+    return np.linalg.norm(W_A @ W_B) / (np.linalg.norm(W_A) * np.linalg.norm(W_B))
+
+
+def composition_by_trace(W_A, W_B):
+    """Right: ||M||_F² = trace(Mᵀ M), a 0-d tensor back."""
+    W_A, W_B = torch.as_tensor(W_A, dtype=torch.float64), torch.as_tensor(W_B, dtype=torch.float64)
+    product = W_A @ W_B
+    return torch.sqrt(torch.trace(product.T @ product) / (torch.trace(W_A.T @ W_A) * torch.trace(W_B.T @ W_B)))
 
 
 MUTANTS = {
@@ -303,6 +335,12 @@ MUTANTS = {
         attribution_gradient_only,
         attribution_mean_over_batch,
         (attribution_hooks_left_on, "left 4 hooks"),
+        (attribution_under_no_grad, "torch.no_grad()"),
+    ],
+    "10.composition_score": [
+        composition_spectral_norm,
+        composition_sum_of_norms,
+        composition_one_norm_only,
     ],
 }
 
@@ -319,6 +357,7 @@ ALTERNATIVES = {
     # the standard backward-hook recipe: it needs weights that require grad (issue 13: they were frozen)
     "10.attribution_patching_residual": [attribution_backward_hooks, attribution_hooks_context_numpy,
                                          attribution_retain_grad],
+    "10.composition_score": [composition_numpy_float32, composition_by_trace],
 }
 UNVARIED = {}
 

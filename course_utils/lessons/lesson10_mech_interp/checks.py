@@ -4,7 +4,7 @@ import functools
 import numpy as np
 import torch
 
-from ...checking import as_array, expect_close, expect_true
+from ...checking import CheckFailure, as_array, expect_close, expect_true
 from ...exercises import exercise
 from .. import LessonInfo
 from . import mistakes
@@ -12,7 +12,8 @@ from . import reference as ref
 
 LESSON = LessonInfo("10", "mech_interp", "Mechanistic interpretability", 90,
                     "TransformerLens hooks and caches on a 2-layer model the course trained, previous-token and "
-                    "induction heads, direct logit attribution, ablation, activation, path and attribution patching")
+                    "induction heads, direct logit attribution, ablation, activation, path and attribution patching, "
+                    "QK and OV circuits and composition scores, the induction phase change")
 
 
 def _patterns(batch, heads, seq, seed):
@@ -155,23 +156,32 @@ def _answer_logit(query_pos, answers):
     return functools.partial(ref.answer_logit, query_pos=query_pos, answers=answers)
 
 
+# The shipped model does induction only late in a sequence (it was trained on repeats that start at position 10
+# or later): on repeated tokens of half-length 5 it gives the answer p ≈ 0.02; at query positions 24-26 of
+# half-length 14 it gives p ≈ 0.5 and ranks the answer first. The checks patch there.
+SHIPPED_HALF = 14
+
+
 @functools.lru_cache(maxsize=None)
-def _patching_case(seed, corrupt_pos, tiny=False):
-    """``(model, clean, corrupted, metric, case)``: the shipped model with the notebook's normalised metric, or
-    the tiny model with the raw answer logit."""
+def _patching_case(seed, corrupt_pos, swap_pos=None, tiny=False):
+    """``(model, clean, corrupted, metric, case)``: the shipped model with the notebook's metric (the normalised
+    logit difference, on a swap pair), or the tiny model with the raw answer logit."""
     from ...data.induction_tasks import induction_patching_pair
 
-    model = _tiny_model() if tiny else _model()
-    batch, half = (1, 4) if tiny else (2, 5)
-    clean, corrupted, query_pos, answers = induction_patching_pair(batch, half, corrupt_pos, model.cfg.d_vocab,
-                                                                   seed=seed)
     if tiny:
+        model = _tiny_model()
+        clean, corrupted, query_pos, answers = induction_patching_pair(1, 4, corrupt_pos, model.cfg.d_vocab,
+                                                                       seed=seed)
         metric = _answer_logit(query_pos, answers)
         described = f"the raw answer logit at position {query_pos} (not normalised)"
         name = "a small random model: 2 layers, 3 heads, vocabulary 13"
     else:
-        metric = ref.patching_metric(model, clean, corrupted, query_pos, answers)
-        described = f"answer logit at position {query_pos}, normalised (clean 1, corrupted 0)"
+        model = _model()
+        clean, corrupted, query_pos, answers, distractors = ref.induction_swap_pair(
+            2, SHIPPED_HALF, corrupt_pos, swap_pos, model.cfg.d_vocab, seed=seed)
+        metric = ref.patching_metric(model, clean, corrupted, query_pos, answers, distractors=distractors)
+        described = (f"logit(answer) − logit(distractor) at position {query_pos}, normalised (clean 1, "
+                     f"corrupted 0); answers {answers.tolist()}, distractors {distractors.tolist()}")
         name = "the shipped induction model"
     case = {"model": name, "clean_tokens": clean.tolist(), "corrupted_tokens": corrupted.tolist(),
             "metric": described}
@@ -182,7 +192,7 @@ def _patching_case(seed, corrupt_pos, tiny=False):
           title="activation patching over the residual stream (layer × position)",
           mistakes=mistakes.RESIDUAL_PATCHING)
 def check_residual_patching(residual_patching):
-    for model, clean, corrupted, metric, case in (_patching_case(0, 1), _patching_case(3, 2, tiny=True)):
+    for model, clean, corrupted, metric, case in (_patching_case(0, 12, 5), _patching_case(3, 2, tiny=True)):
         want = ref.residual_patching(model, clean, corrupted, metric).numpy()
         got = as_array(residual_patching(model, clean, corrupted, metric), shape=want.shape, case=case,
                        what="the result ([n_layers, pos])")
@@ -196,7 +206,7 @@ def check_residual_patching(residual_patching):
 @exercise("10.head_patching", points=2, reference=ref.head_patching,
           title="activation patching of each head's output", mistakes=mistakes.HEAD_PATCHING)
 def check_head_patching(head_patching):
-    for model, clean, corrupted, metric, case in (_patching_case(1, 2), _patching_case(4, 1, tiny=True)):
+    for model, clean, corrupted, metric, case in (_patching_case(1, 11, 3), _patching_case(4, 1, tiny=True)):
         want = ref.head_patching(model, clean, corrupted, metric).numpy()
         got = as_array(head_patching(model, clean, corrupted, metric), shape=want.shape, case=case,
                        what="the result ([n_layers, n_heads])")
@@ -212,11 +222,11 @@ def _role_heads():
     from ...data.induction_tasks import repeated_random_tokens
 
     model = _model()
-    tokens = repeated_random_tokens(8, 10, model.cfg.d_vocab, seed=3)
+    tokens = repeated_random_tokens(8, 20, model.cfg.d_vocab, seed=3)
     with torch.no_grad():
         _, cache = model.run_with_cache(tokens)
     previous = int(ref.previous_token_score(cache["blocks.0.attn.hook_pattern"]).argmax())
-    induction = int(ref.induction_score(cache["blocks.1.attn.hook_pattern"], 10).argmax())
+    induction = int(ref.induction_score(cache["blocks.1.attn.hook_pattern"], 20).argmax())
     return previous, induction
 
 
@@ -225,7 +235,7 @@ def _role_heads():
 def check_path_patch_keys(path_patch_keys):
     previous, induction = _role_heads()
     other = (induction + 1) % _model().cfg.n_heads
-    cases = [(_patching_case(0, 1), previous, receivers) for receivers in ([induction], [other], [induction, other])]
+    cases = [(_patching_case(0, 12, 5), previous, receivers) for receivers in ([induction], [other], [induction, other])]
     cases.append((_patching_case(3, 2, tiny=True), (previous + 1) % TINY["n_heads"], [0, 2]))
     for (model, clean, corrupted, metric, case), sender, receivers in cases:
         this_case = dict(case, sender_head=sender, receiver_heads=receivers)
@@ -238,16 +248,49 @@ def check_path_patch_keys(path_patch_keys):
                           "keys of each receiver r in a corrupted run")
 
 
+NO_GRAD_HINT = ("nothing on the path to the metric required grad, so backward() had no graph to follow: the pass "
+                "you backpropagate through must run outside torch.no_grad() (and without .detach() before the "
+                "metric); the model's weights require grad, so its activations then do too")
+
+
 @exercise("10.attribution_patching_residual", points=2, reference=ref.attribution_patching_residual,
           title="attribution patching: a gradient estimate of residual patching",
           mistakes=mistakes.ATTRIBUTION_PATCHING_RESIDUAL)
 def check_attribution_patching_residual(attribution_patching_residual):
-    for model, clean, corrupted, metric, case in (_patching_case(0, 1), _patching_case(5, 0, tiny=True)):
+    for model, clean, corrupted, metric, case in (_patching_case(2, 12, 4), _patching_case(5, 0, tiny=True)):
         want = ref.attribution_patching_residual(model, clean, corrupted, metric).numpy()
-        got = as_array(attribution_patching_residual(model, clean, corrupted, metric), shape=want.shape, case=case,
-                       what="the estimates ([n_layers, pos])")
+        try:
+            answer = attribution_patching_residual(model, clean, corrupted, metric)
+        except CheckFailure as failure:
+            if "does not require grad" not in failure.message:
+                raise
+            raise CheckFailure(failure.message, case=failure.case, show_values=False, hint=NO_GRAD_HINT) from None
+        got = as_array(answer, shape=want.shape, case=case, what="the estimates ([n_layers, pos])")
         expect_close(got, want, rtol=1e-3, atol=1e-4, case=case, what="the attribution estimates",
                      mistakes=mistakes.ATTRIBUTION_PATCHING_RESIDUAL.answers(model, clean, corrupted, metric),
                      hint="run corrupted_tokens keeping each hook_resid_pre and its gradient (a backward "
                           "hook, or retain_grad), backpropagate metric(logits), then sum "
                           "(clean − corrupted) × grad over batch and d_model")
+
+
+@exercise("10.composition_score", points=2, reference=ref.composition_score,
+          title="composition score of two matrices (Elhage et al., 2021)", mistakes=mistakes.COMPOSITION_SCORE)
+def check_composition_score(composition_score):
+    generator = torch.Generator().manual_seed(7)
+    low_rank = torch.randn(6, 2, generator=generator) @ torch.randn(2, 6, generator=generator)
+    # square cases first: the wrong order and the element-wise product still run on them, and get their hints
+    cases = [(torch.randn(5, 5, generator=generator), torch.randn(5, 5, generator=generator) * 3,
+              "two random 5 × 5 matrices"),
+             (low_rank, low_rank.T.clone(), "a rank-2 6 × 6 matrix and its transpose"),
+             (torch.eye(4)[:, :2] @ torch.eye(4)[:2], torch.eye(4)[:, 2:] @ torch.eye(4)[2:],
+              "W_A writes only where W_B does not read (the score is 0)"),
+             (torch.randn(3, 7, generator=generator) * 0.1, torch.randn(7, 4, generator=generator),
+              "W_A 3 × 7, W_B 7 × 4")]
+    for W_A, W_B, label in cases:
+        case = {"W_A": f"shape {tuple(W_A.shape)}", "W_B": f"shape {tuple(W_B.shape)}", "what": label}
+        got = as_array(composition_score(W_A.clone(), W_B.clone()), shape=(), case=case, what="the score")
+        expect_close(got, ref.composition_score(W_A, W_B), rtol=1e-5, atol=1e-7, case=case, what="the score",
+                     mistakes=mistakes.COMPOSITION_SCORE.answers(W_A, W_B),
+                     hint="the Frobenius norm of the matrix product W_A @ W_B, divided by the product of the two "
+                          "Frobenius norms")
+        expect_true(-1e-6 <= float(got) <= 1 + 1e-6, "a composition score lies between 0 and 1.", case=case)

@@ -140,6 +140,24 @@ class _AnswerLogit:
         return (value - self.corrupted) / (self.clean - self.corrupted)
 
 
+class _LogitDifference:
+    """A patching metric: the batch mean of logit(answer) − logit(distractor) at ``query_pos``, optionally
+    normalised so the clean run scores 1 and the corrupted run 0. A plain object, so it survives ``copy.deepcopy``."""
+
+    def __init__(self, query_pos, answers, distractors, clean=None, corrupted=None):
+        self.query_pos, self.answers, self.distractors = query_pos, answers, distractors
+        self.clean, self.corrupted = clean, corrupted
+
+    def __call__(self, logits):
+        import torch
+
+        rows = torch.arange(len(self.answers))
+        value = (logits[rows, self.query_pos, self.answers] - logits[rows, self.query_pos, self.distractors]).mean()
+        if self.clean is None:
+            return value
+        return (value - self.corrupted) / (self.clean - self.corrupted)
+
+
 @functools.lru_cache(maxsize=1)
 def _induction_model():
     from ...models.attn_only import load_attn_only
@@ -174,12 +192,14 @@ def _random_model(rng):
 
 def _patching_cases(rng, count):
     """``count`` cases ``(model, clean, corrupted, metric)``: even ones on the induction model with the notebook's
-    normalised metric, odd ones on one small random model with the raw answer logit. Neither model is run here."""
+    metric (the normalised logit difference on a swap pair, at query positions ≥ 20, where the model does
+    induction), odd ones on one small random model with the raw answer logit. Neither model is run here."""
     import copy
 
     import torch
 
     from ...data.induction_tasks import induction_patching_pair
+    from .reference import induction_swap_pair
 
     trained = _induction_copy()
     probe = copy.deepcopy(trained)      # runs for the metric's clean and corrupted values; `trained` never runs
@@ -188,16 +208,24 @@ def _patching_cases(rng, count):
     for index in range(count):
         model = small if index % 2 else trained
         for _ in range(50):                 # a few draws at most: most pairs have a clear clean-corrupted gap
-            batch, half_len = int(rng.integers(1, 3)), int(rng.integers(3, 7))
-            corrupt_pos = int(rng.integers(0, half_len - 1))
-            clean, corrupted, query_pos, answers = induction_patching_pair(batch, half_len, corrupt_pos,
-                                                                           model.cfg.d_vocab, seed=_seed(rng))
-            metric = _AnswerLogit(query_pos, answers)
+            batch = int(rng.integers(1, 3))
             if model is small:
+                half_len = int(rng.integers(3, 7))
+                corrupt_pos = int(rng.integers(0, half_len - 1))
+                clean, corrupted, query_pos, answers = induction_patching_pair(batch, half_len, corrupt_pos,
+                                                                               model.cfg.d_vocab, seed=_seed(rng))
+                metric = _AnswerLogit(query_pos, answers)
                 break
+            batch, half_len = int(rng.integers(2, 4)), int(rng.integers(12, 16))     # batch ≥ 2: every element counts
+            corrupt_pos = int(rng.integers(20 - half_len, half_len - 1))
+            swap_pos = int(rng.choice([p for p in range(half_len - 1) if abs(p - corrupt_pos) >= 2]))
+            clean, corrupted, query_pos, answers, distractors = induction_swap_pair(
+                batch, half_len, corrupt_pos, swap_pos, model.cfg.d_vocab, seed=_seed(rng))
+            metric = _LogitDifference(query_pos, answers, distractors)
             with torch.no_grad():
-                metric = _AnswerLogit(query_pos, answers, float(metric(probe(clean))), float(metric(probe(corrupted))))
-            if abs(metric.clean - metric.corrupted) > 0.5:    # else normalising would magnify float32 noise
+                metric = _LogitDifference(query_pos, answers, distractors, float(metric(probe(clean))),
+                                          float(metric(probe(corrupted))))
+            if metric.clean > 1 and metric.clean - metric.corrupted > 2:    # induction at work; a clear gap
                 break
         cases.append((model, clean, corrupted, metric))
     return cases
@@ -231,10 +259,11 @@ def _float_compare(got, want):
 @hidden("10.path_patch_keys", compare=_float_compare)
 def _path_patch_keys(rng):
     cases = []
-    for model, clean, corrupted, metric in _patching_cases(rng, PATCHING_CASES):
+    for index, (model, clean, corrupted, metric) in enumerate(_patching_cases(rng, PATCHING_CASES)):
         n_heads = model.cfg.n_heads
         sender = int(rng.integers(0, n_heads))
-        receivers = sorted(int(h) for h in rng.choice(n_heads, size=int(rng.integers(1, n_heads + 1)),
+        fewest = 1 if index % 2 else 2          # the shipped model's cases have several receivers
+        receivers = sorted(int(h) for h in rng.choice(n_heads, size=int(rng.integers(fewest, n_heads + 1)),
                                                       replace=False))
         cases.append(((model, clean, corrupted, sender, receivers, metric), {}))
     return cases
@@ -243,3 +272,25 @@ def _path_patch_keys(rng):
 @hidden("10.attribution_patching_residual", compare=_grid_compare(1e-3, 1e-4))
 def _attribution_patching_residual(rng):
     return [(case, {}) for case in _patching_cases(rng, PATCHING_CASES)]
+
+
+# --- composition scores --------------------------------------------------------------------------------
+
+@hidden("10.composition_score", compare=close_within(1e-5, 1e-7))
+def _composition_score(rng):
+    import torch
+
+    cases = []
+    for index in range(CASES_PER_EXERCISE):
+        generator = _generator(rng)
+        n, m, k = (int(v) for v in rng.integers(2, 9, size=3))
+        if index % 2 == 0:
+            k = n = m                              # square: the order of the product matters
+        if index % 3 == 0:                         # low rank, as a head's OV and QK circuits are
+            rank = int(rng.integers(1, m + 1))
+            W_A = torch.randn(n, rank, generator=generator) @ torch.randn(rank, m, generator=generator)
+        else:
+            W_A = torch.randn(n, m, generator=generator)
+        W_B = torch.randn(m, k, generator=generator) * float(rng.uniform(0.1, 5.0))
+        cases.append(((W_A, W_B), {}))
+    return cases

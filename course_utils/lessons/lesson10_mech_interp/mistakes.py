@@ -174,3 +174,19 @@ ATTRIBUTION_PATCHING_RESIDUAL = Mistakes({
         lambda model, clean_tokens, corrupted_tokens, metric:
         -ref.attribution_patching_residual(model, corrupted_tokens, clean_tokens, metric),
 })
+
+
+def _frobenius(matrix):
+    return matrix.double().pow(2).sum().sqrt()
+
+
+COMPOSITION_SCORE = Mistakes({
+    "multiply the matrices (W_A @ W_B), not their entries (W_A * W_B)":
+        lambda W_A, W_B: float(_frobenius(W_A * W_B) / (_frobenius(W_A) * _frobenius(W_B))),
+    "W_A writes and W_B reads: the product is W_A @ W_B, not W_B @ W_A":
+        lambda W_A, W_B: float(_frobenius(W_B @ W_A) / (_frobenius(W_A) * _frobenius(W_B))),
+    "divide by the product of the two norms, ||W_A||_F · ||W_B||_F, so the score does not grow with their scale":
+        lambda W_A, W_B: float(_frobenius(W_A @ W_B)),
+    "the Frobenius norm is the square root of the sum of squares: take the square roots":
+        lambda W_A, W_B: float(_frobenius(W_A @ W_B) ** 2 / (_frobenius(W_A) ** 2 * _frobenius(W_B) ** 2)),
+})

@@ -194,6 +194,58 @@ def attribution_patching_residual(model, clean_tokens, corrupted_tokens, metric)
                         for name, grad in zip(names, grads)])
 
 
+# --- reading circuits from the weights --------------------------------------------------------------
+
+def composition_score(W_A, W_B):
+    """||W_A W_B||_F / (||W_A||_F ||W_B||_F) ("A Mathematical Framework for Transformer Circuits", Elhage et
+    al., 2021): how much of what W_A writes (``[n, m]``) is read by W_B (``[m, k]``)."""
+    W_A = torch.as_tensor(W_A, dtype=torch.float64)
+    W_B = torch.as_tensor(W_B, dtype=torch.float64)
+    return float((W_A @ W_B).norm() / (W_A.norm() * W_B.norm()))
+
+
+def ov_qk_circuits(model):
+    """``(OV, QK)``, each ``[n_layers, n_heads, d_model, d_model]``: OV = W_V W_O and QK = W_Q W_Kᵀ.
+
+    Row-vector convention (TransformerLens): a head moves ``x @ OV`` from a key position into the residual
+    stream, and scores a query ``x_q`` against a key ``x_k`` with ``x_q @ QK @ x_kᵀ`` (before the scaling by
+    √d_head, without biases)."""
+    with torch.no_grad():
+        OV = model.W_V.detach() @ model.W_O.detach()
+        QK = model.W_Q.detach() @ model.W_K.detach().transpose(-1, -2)
+    return OV, QK
+
+
+def composition_scores(model, mode, score=composition_score):
+    """``[n_heads, n_heads]``: entry [i, j] scores how layer-0 head i composes with layer-1 head j.
+
+    ``mode`` "Q": OV₀ᵢ QK₁ⱼ (head i's output read by head j's queries); "K": OV₀ᵢ QK₁ⱼᵀ (by its keys); "V":
+    OV₀ᵢ OV₁ⱼ (by its values), as in TransformerLens's ``all_composition_scores``."""
+    OV, QK = ov_qk_circuits(model)
+    readers = {"Q": QK[1], "K": QK[1].transpose(-1, -2), "V": OV[1]}[mode]
+    n_heads = model.cfg.n_heads
+    return torch.tensor([[float(score(OV[0, i], readers[j])) for j in range(n_heads)] for i in range(n_heads)])
+
+
+def swap_query_and_key(model, layer, head):
+    """A copy of ``model`` in which one head's query and key weights (and biases) are exchanged.
+
+    The head's QK circuit becomes its transpose: what its keys read, its queries now read, and vice versa."""
+    import copy
+
+    swapped = copy.deepcopy(model)
+    state = swapped.state_dict()
+    d_head = model.cfg.d_head
+    rows = slice(head * d_head, (head + 1) * d_head)
+    for part in ("weight", "bias"):
+        q_name, k_name = f"blocks.{layer}.attn.q.{part}", f"blocks.{layer}.attn.k.{part}"
+        q_rows, k_rows = state[q_name][rows].clone(), state[k_name][rows].clone()
+        state[q_name][rows], state[k_name][rows] = k_rows, q_rows
+    swapped.load_state_dict(state)
+    swapped.eval()
+    return swapped
+
+
 # --- helpers the lesson and the checkers share (not exercises) --------------------------------------
 
 def answer_logit(logits, query_pos, answers):
@@ -202,13 +254,51 @@ def answer_logit(logits, query_pos, answers):
     return logits[torch.arange(len(answers)), query_pos, answers].mean()
 
 
-def patching_metric(model, clean_tokens, corrupted_tokens, query_pos, answers, normalise=normalised_metric):
-    """A function of logits: the answer logit, rescaled so clean = 1 and corrupted = 0."""
+def logit_difference(logits, query_pos, answers, distractors):
+    """The mean over the batch of logit(answer) − logit(distractor) at ``query_pos``."""
+    answers = torch.as_tensor(answers, dtype=torch.long)
+    distractors = torch.as_tensor(distractors, dtype=torch.long)
+    rows = torch.arange(len(answers))
+    return (logits[rows, query_pos, answers] - logits[rows, query_pos, distractors]).mean()
+
+
+def patching_metric(model, clean_tokens, corrupted_tokens, query_pos, answers, normalise=normalised_metric,
+                    distractors=None):
+    """A function of logits, rescaled so clean = 1 and corrupted = 0: the logit difference between each
+    answer and its distractor, or the answer logit alone when ``distractors`` is None."""
+    def raw(logits):
+        if distractors is None:
+            return answer_logit(logits, query_pos, answers)
+        return logit_difference(logits, query_pos, answers, distractors)
+
     with torch.no_grad():
-        clean_value = float(answer_logit(model(clean_tokens), query_pos, answers))
-        corrupted_value = float(answer_logit(model(corrupted_tokens), query_pos, answers))
+        clean_value = float(raw(model(clean_tokens)))
+        corrupted_value = float(raw(model(corrupted_tokens)))
 
     def metric(logits):
-        return normalise(answer_logit(logits, query_pos, answers), clean_value, corrupted_value)
+        return normalise(raw(logits), clean_value, corrupted_value)
 
     return metric
+
+
+def induction_swap_pair(batch, half_len, corrupt_pos, swap_pos, vocab, seed=0):
+    """Clean and corrupted inputs whose answers compete: ``(clean, corrupted, query_pos, answers, distractors)``.
+
+    ``clean`` is repeated random tokens (no token twice within a half). In ``corrupted`` the first-half tokens
+    at ``corrupt_pos`` and ``swap_pos`` trade places. At ``query_pos = half_len + corrupt_pos`` the current
+    token's earlier copy then sits at ``swap_pos``, so induction predicts ``distractors`` (the token after
+    ``swap_pos``) instead of ``answers`` (the token after ``corrupt_pos``). The logit difference answer −
+    distractor is positive on the clean run and negative on the corrupted one.
+    """
+    import numpy as np
+
+    if not (0 <= corrupt_pos < half_len - 1 and 0 <= swap_pos < half_len - 1 and abs(corrupt_pos - swap_pos) >= 2):
+        raise ValueError(f"corrupt_pos and swap_pos must lie in [0, {half_len - 2}], at least 2 apart")
+    rng = np.random.default_rng(seed)
+    half = np.stack([rng.permutation(vocab)[:half_len] for _ in range(batch)])
+    clean = np.concatenate([half, half], axis=1)
+    corrupted = clean.copy()
+    corrupted[:, [corrupt_pos, swap_pos]] = clean[:, [swap_pos, corrupt_pos]]
+    as_long = lambda a: torch.as_tensor(a, dtype=torch.long)  # noqa: E731
+    return (as_long(clean), as_long(corrupted), half_len + corrupt_pos, as_long(clean[:, corrupt_pos + 1]),
+            as_long(clean[:, swap_pos + 1]))
