@@ -13,9 +13,19 @@ import torch
 from torch import nn
 
 
+def topk_activation(pre, k):
+    """TopK activation ("Scaling and evaluating sparse autoencoders", Gao et al., 2024): in each row keep the ``k``
+    largest pre-activations, set the rest to 0, then apply a ReLU."""
+    top = pre.topk(k, dim=-1)
+    return torch.zeros_like(pre).scatter(-1, top.indices, torch.relu(top.values))
+
+
 class SparseAutoencoder(nn.Module):
-    def __init__(self, d_input, n_features, seed=0):
+    """An SAE with a ReLU encoder (trained with an L1 penalty) or, with ``k`` set, a TopK encoder."""
+
+    def __init__(self, d_input, n_features, seed=0, k=None):
         super().__init__()
+        self.k = k
         generator = torch.Generator().manual_seed(seed)
         W_dec = torch.randn(n_features, d_input, generator=generator)
         W_dec = W_dec / W_dec.norm(dim=1, keepdim=True)
@@ -29,7 +39,8 @@ class SparseAutoencoder(nn.Module):
         return self.W_dec.shape[0]
 
     def encode(self, x):
-        return torch.relu((x - self.b_dec) @ self.W_enc + self.b_enc)
+        pre = (x - self.b_dec) @ self.W_enc + self.b_enc
+        return torch.relu(pre) if self.k is None else topk_activation(pre, self.k)
 
     def decode(self, f):
         return f @ self.W_dec + self.b_dec
@@ -60,41 +71,45 @@ class SparseAutoencoder(nn.Module):
         return {k: v.detach().clone() for k, v in self.state_dict().items()}
 
     @classmethod
-    def from_state(cls, state):
+    def from_state(cls, state, k=None):
         n_features, d_input = state["W_dec"].shape
-        sae = cls(d_input, n_features)
+        sae = cls(d_input, n_features, k=k)
         sae.load_state_dict(state)
         return sae
 
 
 @torch.no_grad()
-def resample_dead_features(sae, optimizer, x, dead, encoder_scale=1.0):
-    """Give each dead feature a new direction: an input the SAE reconstructs badly.
+def resample_dead_features(sae, optimizer, x, dead, l1_coeff=0.0, encoder_scale=0.2, generator=None):
+    """Give each dead feature a new start, by the procedure of "Towards Monosemanticity" (Bricken et al., 2023).
 
-    Inputs are drawn with probability proportional to their squared reconstruction
-    error; the dead feature's decoder row becomes that input (centred by b_dec,
-    unit norm) and its encoder column the same direction, scaled to ``encoder_scale``
-    times the average norm of the living encoder columns. The paper uses 0.2 with a
-    learning rate near 1e-4; with this course's short runs at 1e-2 a revived feature
-    with so small an encoder is switched off again by the L1 penalty within a few
-    steps, so the default here is 1.0. Adam's moment estimates for the
-    touched parameters are reset. Returns the number of features resampled.
+    The paper's appendix on neuron resampling, step by step, on the batch ``x`` (the paper uses 819,200 inputs):
+
+    1. compute the autoencoder's loss on each input, ``||x - x_hat||² + l1_coeff * ||f||_1`` (the quantity it is
+       trained on), and give each input a probability proportional to the *square* of that loss;
+    2. for each dead feature, sample an input with these probabilities; the raw input, scaled to unit length,
+       becomes the feature's decoder row;
+    3. its encoder column is the same unit vector times ``encoder_scale`` (0.2 in the paper) times the average
+       norm of the encoder columns of the living features; its encoder bias is set to 0;
+    4. Adam's moment estimates for every modified weight and bias entry are reset to 0.
+
+    Returns the number of features resampled.
     """
     dead_index = torch.nonzero(dead).flatten()
     if len(dead_index) == 0:
         return 0
-    _, x_hat = sae(x)
-    error = ((x - x_hat) ** 2).sum(-1)
-    if float(error.sum()) <= 0:
+    f, x_hat = sae(x)
+    loss = ((x - x_hat) ** 2).sum(-1) + l1_coeff * f.abs().sum(-1)
+    weights = loss.double() ** 2
+    if float(weights.sum()) <= 0:
         return 0
-    generator = torch.Generator().manual_seed(int(dead_index.sum()))
-    picks = torch.multinomial(error / error.sum(), len(dead_index), replacement=True, generator=generator)
-    directions = x[picks] - sae.b_dec
-    directions = directions / directions.norm(dim=1, keepdim=True).clamp_min(1e-8)
+    if generator is None:
+        generator = torch.Generator().manual_seed(int(dead_index.sum()))
+    picks = torch.multinomial(weights / weights.sum(), len(dead_index), replacement=True, generator=generator)
+    directions = x[picks] / x[picks].norm(dim=1, keepdim=True).clamp_min(1e-8)
     alive = ~dead
-    scale = sae.W_enc[:, alive].norm(dim=0).mean() if alive.any() else torch.tensor(1.0)
+    mean_alive_norm = sae.W_enc[:, alive].norm(dim=0).mean() if alive.any() else torch.tensor(1.0)
     sae.W_dec[dead_index] = directions
-    sae.W_enc[:, dead_index] = directions.T * encoder_scale * scale
+    sae.W_enc[:, dead_index] = directions.T * encoder_scale * mean_alive_norm
     sae.b_enc[dead_index] = 0.0
     for parameter, index in ((sae.W_dec, (dead_index,)), (sae.W_enc, (slice(None), dead_index)),
                              (sae.b_enc, (dead_index,))):
@@ -106,11 +121,12 @@ def resample_dead_features(sae, optimizer, x, dead, encoder_scale=1.0):
 
 
 def train_sae(sae, sample_batch, l1_coeff, steps=2000, lr=3e-3, resample_at=(), resample_window=200,
-              progress=True, desc="SAE"):
+              resample_batches=8, progress=True, desc="SAE"):
     """Train ``sae`` with Adam on batches from ``sample_batch(step)``; return a history dict.
 
     ``resample_at`` lists the steps at which features that did not fire during the
-    previous ``resample_window`` steps are resampled.
+    previous ``resample_window`` steps are resampled (:func:`resample_dead_features`),
+    on ``resample_batches`` fresh batches drawn for the purpose.
     """
     from tqdm.auto import tqdm
 
@@ -120,8 +136,8 @@ def train_sae(sae, sample_batch, l1_coeff, steps=2000, lr=3e-3, resample_at=(), 
     resample_at = set(resample_at)
     for step in tqdm(range(steps), desc=desc, disable=not progress, mininterval=1.0):
         if step in resample_at:
-            x = sample_batch(step)
-            history["resampled"].append((step, resample_dead_features(sae, optimizer, x, ~fired)))
+            x = torch.cat([sample_batch(step) for _ in range(resample_batches)])
+            history["resampled"].append((step, resample_dead_features(sae, optimizer, x, ~fired, l1_coeff)))
         if (step + resample_window) in resample_at:
             fired.zero_()
         x = sample_batch(step)

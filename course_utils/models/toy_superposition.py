@@ -28,6 +28,72 @@ def sample_features(n_instances, batch_size, n_features, sparsity, generator=Non
     return values * active
 
 
+EVAL_SAMPLES = 2 ** 21
+EVAL_SEED = 1234
+
+
+@torch.no_grad()
+def evaluate_instances(W, b, sparsity, importance, linear=False, n_samples=EVAL_SAMPLES, seed=EVAL_SEED):
+    """The importance-weighted loss of every instance on one large fixed sample, shape (instances,).
+
+    W: (instances, m, n); b: (instances, n); sparsity: (instances,); importance: (n,) or (instances, n).
+    All instances see the same ``n_samples`` draws (uniform values and the uniform numbers that decide which
+    features are active, thresholded at each instance's sparsity), so two instances' losses differ only because
+    their weights do: differences far below the sampling noise of either loss can be compared.
+    """
+    W, b = W.float(), b.float()
+    n_instances, n_features = W.shape[0], W.shape[2]
+    sparsity = torch.as_tensor(sparsity, dtype=torch.float32).reshape(-1, 1, 1)
+    importance = torch.as_tensor(importance, dtype=torch.float32).reshape(-1, 1, n_features)
+    generator = torch.Generator().manual_seed(seed)
+    chunk = max(1024, 2 ** 22 // (n_instances * n_features))
+    total = torch.zeros(n_instances, dtype=torch.float64)
+    done = 0
+    while done < n_samples:
+        size = min(chunk, n_samples - done)
+        values = torch.rand(size, n_features, generator=generator)
+        active = torch.rand(size, n_features, generator=generator)
+        x = values * (active >= sparsity)                      # (instances, size, n)
+        out = torch.baddbmm(b[:, None, :], torch.bmm(x, W.transpose(1, 2)), W)
+        out = out if linear else torch.relu(out)
+        total += (importance * (x - out) ** 2).sum(-1).sum(-1).double()
+        done += size
+    return (total / n_samples).float()
+
+
+def train_toy_grid(sparsity, importance, n_hidden, seeds=(0,), steps=3000, batch_size=1024, lr=1e-2, data_seed=0,
+                   progress=True, eval_samples=EVAL_SAMPLES):
+    """Train toy models for G settings, each with its own sparsity (G,) and importance (G, n), from every seed.
+
+    Returns W (G, R, m, n), b (G, R, n) and the loss (G, R) on one fixed sample (:func:`evaluate_instances`).
+    """
+    from tqdm.auto import tqdm
+
+    sparsity = torch.as_tensor(sparsity, dtype=torch.float32)
+    importance = torch.as_tensor(importance, dtype=torch.float32)
+    n_settings, n_features = importance.shape
+    seeds = list(seeds)
+    run_sparsity = sparsity.repeat_interleave(len(seeds))
+    run_importance = importance.repeat_interleave(len(seeds), dim=0)[:, None, :]
+    model = ToyModel(n_settings * len(seeds), n_features, n_hidden)
+    with torch.no_grad():
+        for index in range(n_settings * len(seeds)):
+            model.W[index] = ToyModel(1, n_features, n_hidden, seed=seeds[index % len(seeds)]).W[0]
+    generator = torch.Generator().manual_seed(data_seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in tqdm(range(steps), desc="toy models", disable=not progress, mininterval=1.0):
+        x = sample_features(len(run_sparsity), batch_size, n_features, run_sparsity, generator)
+        loss = (run_importance * (x - model(x)) ** 2).sum(-1).mean(-1).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    final = evaluate_instances(model.W.detach(), model.b.detach(), run_sparsity, run_importance[:, 0],
+                               n_samples=eval_samples)
+    shape = (n_settings, len(seeds))
+    return {"W": model.W.detach().reshape(*shape, n_hidden, n_features),
+            "b": model.b.detach().reshape(*shape, n_features), "loss": final.reshape(shape)}
+
+
 class ToyModel(nn.Module):
     """``n_instances`` independent toy models; W has shape (instances, m, n), b (instances, n)."""
 
@@ -47,11 +113,12 @@ class ToyModel(nn.Module):
 
 
 def train_toy_models(sparsities, seeds=(0,), n_features=5, n_hidden=2, importance_decay=0.9, linear=False,
-                     steps=3000, batch_size=1024, lr=1e-2, data_seed=0, progress=True):
+                     steps=3000, batch_size=1024, lr=1e-2, data_seed=0, progress=True, eval_samples=EVAL_SAMPLES):
     """Train one toy model per (sparsity, seed) pair in a single batched loop.
 
     Returns a dict with W (S, R, m, n), b (S, R, n) and the final importance-weighted
-    loss (S, R) for S sparsities and R seeds; ``loss`` is measured on fresh data.
+    loss (S, R) for S sparsities and R seeds; ``loss`` is measured by :func:`evaluate_instances`
+    on one large fixed sample, the same for every instance.
     """
     from tqdm.auto import tqdm
 
@@ -73,9 +140,8 @@ def train_toy_models(sparsities, seeds=(0,), n_features=5, n_hidden=2, importanc
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    with torch.no_grad():
-        x = sample_features(n_runs, 8192, n_features, per_run_sparsity, generator)
-        final = (importance * (x - model(x)) ** 2).sum(-1).mean(-1)
+    final = evaluate_instances(model.W.detach(), model.b.detach(), per_run_sparsity, importance, linear=linear,
+                               n_samples=eval_samples)
     shape = (len(sparsities), len(seeds))
     return {"W": model.W.detach().reshape(*shape, n_hidden, n_features),
             "b": model.b.detach().reshape(*shape, n_features),

@@ -93,19 +93,29 @@ def sae_scores(model, sae, scale, windows):
     return scores
 
 
-def train_one(data, l1_coeff, steps, seed=SEED, progress=True, resample_at=RESAMPLE_AT):
+def train_one(data, l1_coeff, steps, seed=SEED, progress=True, resample_at=RESAMPLE_AT, n_features=N_FEATURES, k=None):
+    """One SAE on ``data``: an L1 SAE (``k=None``) or a TopK SAE (pass ``l1_coeff=0`` and no resampling)."""
     import torch
 
     from ..models.sae import SparseAutoencoder, train_sae
 
     generator = torch.Generator().manual_seed(seed)
-    sae = SparseAutoencoder(data.shape[1], N_FEATURES, seed=seed)
+    sae = SparseAutoencoder(data.shape[1], n_features, seed=seed, k=k)
     with torch.no_grad():
         sae.b_dec.copy_(data.median(dim=0).values)     # start the centring bias at the data's median
     batch = lambda step: data[torch.randint(0, len(data), (BATCH,), generator=generator)]
+    label = f"SAE l1={l1_coeff:g}" if k is None else f"TopK SAE k={k}"
     train_sae(sae, batch, l1_coeff, steps=steps, lr=LR, resample_at=[s for s in resample_at if s < steps],
-              resample_window=400, progress=progress, desc=f"SAE l1={l1_coeff:g}")
+              resample_window=400, progress=progress, desc=f"{label}, {n_features} features")
     return sae
+
+
+def activation_data(seed=SEED):
+    """``(model, data, scale, evaluation windows)``: the scaled training activations every SAE of lesson 12 reads."""
+    model, windows = training_windows(seed)
+    data = activations(model, windows)
+    scale = float(data.pow(2).sum(1).mean().sqrt())
+    return model, data / scale, scale, evaluation_windows(model)
 
 
 def run(progress=True, sweep=True):
@@ -116,11 +126,7 @@ def run(progress=True, sweep=True):
     torch.set_num_threads(1)
     try:
         torch.manual_seed(SEED)
-        model, windows = training_windows()
-        data = activations(model, windows)
-        scale = float(data.pow(2).sum(1).mean().sqrt())
-        data = data / scale
-        evaluation = evaluation_windows(model)
+        model, data, scale, evaluation = activation_data()
         rows = []
         if sweep:
             for l1 in SWEEP_L1:

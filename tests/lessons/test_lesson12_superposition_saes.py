@@ -114,6 +114,35 @@ def decoder_projection_on_grad(W_dec, grad):          # projects W_dec onto grad
     return unit, grad - (grad * unit).sum(1, keepdim=True) * grad
 
 
+def topk_keeps_smallest(pre, k):
+    top = pre.topk(k, dim=-1, largest=False)
+    return torch.zeros_like(pre).scatter(-1, top.indices, torch.relu(top.values))
+
+
+def topk_values_only(pre, k):                         # the kept values, shape (batch, k): not scattered back
+    return torch.relu(pre.topk(k, dim=-1).values)
+
+
+def topk_relu_first(pre, k):                          # ReLU then TopK: the same numbers
+    post = torch.relu(pre)
+    top = post.topk(k, dim=-1)
+    return torch.zeros_like(post).scatter(-1, top.indices, top.values)
+
+
+def topk_kthvalue_threshold(pre, k):
+    threshold = pre.kthvalue(pre.shape[-1] - k + 1, dim=-1, keepdim=True).values
+    return torch.where(pre >= threshold, pre.clamp_min(0), torch.zeros_like(pre))
+
+
+def topk_numpy_argsort(pre, k):
+    pre = np.asarray(pre, dtype=np.float32)
+    out = np.zeros_like(pre)
+    for row, values in enumerate(pre):
+        keep = np.argsort(-values)[:k]
+        out[row, keep] = np.maximum(values[keep], 0)
+    return out
+
+
 MUTANTS = {
     "12.toy_model_forward": [
         forward_gram_wrong_way,
@@ -137,6 +166,10 @@ MUTANTS = {
     "12.feature_recovery": [
         recovery_rounded,
     ],
+    "12.topk_activation": [
+        topk_keeps_smallest,
+        topk_values_only,
+    ],
 }
 
 ALTERNATIVES = {
@@ -147,6 +180,7 @@ ALTERNATIVES = {
     "12.constrain_decoder": [decoder_normalize],
     "12.sae_metrics": [metrics_numpy, metrics_items],
     "12.feature_recovery": [recovery_cosine_similarity, recovery_numpy_loop, recovery_argmax_then_gather],
+    "12.topk_activation": [topk_relu_first, topk_kthvalue_threshold, topk_numpy_argsort],
     "12.loss_recovered": [lambda clean, spliced, ablated: float(np.float64(ablated - spliced) / (ablated - clean))],
 }
 UNVARIED = {}

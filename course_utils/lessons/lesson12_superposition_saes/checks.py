@@ -12,8 +12,10 @@ from . import mistakes
 from . import reference as ref
 
 LESSON = LessonInfo("12", "superposition_saes", "Superposition and sparse autoencoders", 120,
-                    "toy models of superposition across sparsity (orthogonal, antipodal, pentagon), sparse "
-                    "autoencoders with resampling, recovering planted features, interpretable features in TinyGPT")
+                    "toy models of superposition across sparsity (orthogonal, antipodal, pentagon) and the importance "
+                    "× sparsity phase diagram, sparse autoencoders with the paper's resampling, recovering planted "
+                    "features, interpretable features in TinyGPT, TopK against L1 SAEs at equal L0, feature density, "
+                    "feature splitting")
 
 
 def _generator(seed):
@@ -276,3 +278,26 @@ def check_loss_recovered(loss_recovered):
                      ref.loss_recovered(clean, spliced, ablated), case=case, rtol=1e-6, what="the loss recovered",
                      mistakes=mistakes.LOSS_RECOVERED.answers(clean, spliced, ablated),
                      hint="(ablated_loss − sae_loss) / (ablated_loss − clean_loss)")
+
+
+def _topk_cases():
+    g = _generator(70)
+    yield "4 inputs, 7 features, k = 2", torch.randn(4, 7, generator=g, dtype=torch.float64), 2
+    # rows with fewer positive pre-activations than k: the ReLU must zero a kept negative value
+    few_positive = torch.randn(3, 6, generator=g, dtype=torch.float64) - 1.0
+    few_positive[0] = torch.tensor([-0.4, 1.3, -2.0, -0.1, -0.9, -1.5], dtype=torch.float64)
+    yield "3 inputs, 6 features, k = 3, rows with fewer than 3 positive entries", few_positive, 3
+    yield "5 inputs, 8 features, k = 1", torch.randn(5, 8, generator=g, dtype=torch.float64) * 2.0, 1
+    yield "4 inputs, 4 features, k = 4 (every feature kept: a plain ReLU)", \
+        torch.randn(4, 4, generator=g, dtype=torch.float64), 4
+
+
+@exercise("12.topk_activation", points=2, reference=ref.topk_activation,
+          title="the TopK activation: keep the k largest pre-activations", mistakes=mistakes.TOPK_ACTIVATION)
+def check_topk_activation(topk_activation):
+    for label, pre, k in _topk_cases():
+        case = {"pre": label, "k": k}
+        expect_close(topk_activation(pre.clone(), k), ref.topk_activation(pre, k), case=case, rtol=1e-6,
+                     atol=1e-12, what="the activations", mistakes=mistakes.TOPK_ACTIVATION.answers(pre, k),
+                     hint="per row: top = pre.topk(k, dim=-1); put ReLU(top.values) at top.indices of a tensor of "
+                          "zeros shaped like pre")

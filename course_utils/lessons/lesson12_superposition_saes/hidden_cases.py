@@ -197,3 +197,15 @@ def _loss_recovered(rng):
         sae = round(float(rng.uniform(clean - 0.2, ablated + 1.0)), 3)
         cases.append(((clean, sae, ablated), {}))
     return cases
+
+
+@hidden("12.topk_activation", compare=close_within(1e-6, 1e-12))
+def _topk_activation(rng):
+    cases = []
+    for _ in range(CASES_PER_EXERCISE):
+        batch, n = int(rng.integers(1, 7)), int(rng.integers(2, 10))
+        k = int(rng.integers(1, n + 1))
+        g = _generator(rng)
+        pre = _randn(g, batch, n) * float(rng.uniform(0.5, 3.0)) - float(rng.uniform(0.0, 1.5))
+        cases.append(((pre, k), {}))
+    return cases

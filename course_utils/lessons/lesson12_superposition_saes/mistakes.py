@@ -222,3 +222,44 @@ LOSS_RECOVERED = Mistakes({
     "a ratio of losses is not the score: (ablated − sae) / (ablated − clean)":
         lambda clean_loss, sae_loss, ablated_loss: clean_loss / sae_loss,
 })
+
+
+def _scatter_kept(pre, indices, values):
+    return torch.zeros_like(pre).scatter(-1, indices, values)
+
+
+def topk_without_relu(pre, k):
+    top = pre.topk(k, dim=-1)
+    return _scatter_kept(pre, top.indices, top.values)
+
+
+def topk_over_the_batch(pre, k):
+    top = pre.topk(k, dim=0)
+    return torch.zeros_like(pre).scatter(0, top.indices, torch.relu(top.values))
+
+
+def topk_by_magnitude(pre, k):
+    indices = pre.abs().topk(k, dim=-1).indices
+    return _scatter_kept(pre, indices, torch.relu(pre.gather(-1, indices)))
+
+
+def topk_mask(pre, k):
+    return (ref.topk_activation(pre, k) > 0).to(pre.dtype)
+
+
+def topk_one_too_many(pre, k):
+    threshold = pre.sort(dim=-1, descending=True).values[:, min(k, pre.shape[-1] - 1)]
+    return torch.relu(pre) * (pre >= threshold[:, None])
+
+
+TOPK_ACTIVATION = Mistakes({
+    "apply the ReLU to the kept values: a kept pre-activation that is negative becomes 0": topk_without_relu,
+    "keep the k largest entries of each ROW (one input's features, the last dimension), not over the batch":
+        topk_over_the_batch,
+    "keep the k LARGEST pre-activations, not the k largest in absolute value": topk_by_magnitude,
+    "return the kept activations themselves, not a 0/1 mask of which ones were kept": topk_mask,
+    "keep exactly k entries per row: the k-th largest is sorted(...)[:, k - 1], and you kept one more":
+        topk_one_too_many,
+    "only the k largest entries of each row survive: zero all the others before (or after) the ReLU":
+        lambda pre, k: torch.relu(pre),
+})

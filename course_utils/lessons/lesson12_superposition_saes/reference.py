@@ -66,3 +66,10 @@ def feature_recovery(true_directions, W_dec):
 def loss_recovered(clean_loss, sae_loss, ablated_loss):
     """(ablated − with SAE) / (ablated − clean): 1 when splicing in the SAE costs nothing, 0 when it is as bad as ablation."""
     return (float(ablated_loss) - float(sae_loss)) / (float(ablated_loss) - float(clean_loss))
+
+
+def topk_activation(pre, k):
+    """In each row of ``pre`` (batch, n_features) keep the k largest entries, set the rest to 0, then apply a ReLU."""
+    pre = torch.as_tensor(pre)
+    top = pre.topk(int(k), dim=-1)
+    return torch.zeros_like(pre).scatter(-1, top.indices, torch.relu(top.values))
