@@ -1,6 +1,7 @@
 """`course grade`: one batch of generated submissions (every misbehaviour), plus fast unit tests of the parts."""
 import csv
 import inspect
+import os
 import time
 
 import nbformat
@@ -190,3 +191,14 @@ def test_a_definition_that_hangs_costs_one_grader_timeout_not_one_per_exercise(t
     records = grade_functions(nb, exercises.for_lesson("01"), settings, seed=1)
     assert [r["status"] for r in records] == ["timeout"] * len(records)
     assert time.monotonic() - start < 2 * (2 + 15) + 30
+
+
+def test_graded_kernels_draw_figures_without_rendering_them(monkeypatch):
+    from course_utils.execution import course_environment
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    with course_environment(strict=False, figures=False):
+        assert os.environ["MPLBACKEND"] == "agg"  # nobody sees a graded notebook's figures
+    with course_environment(strict=True):
+        assert os.environ["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"
+    assert "MPLBACKEND" not in os.environ
