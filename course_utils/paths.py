@@ -1,10 +1,19 @@
-"""Where the course's folders are: the repository holding this package, else the working directory."""
+"""Where the course's folders are: the repository holding this package, else the course folder around the
+working directory (the package installed non-editable, as binder/postBuild does, with a notebook running in
+notebooks/), else the working directory."""
 from pathlib import Path
+
+
+def _is_course_folder(folder):
+    return (folder / "solutions").is_dir() and (folder / "notebooks").is_dir()
 
 
 def repo_root():
     here = Path(__file__).resolve().parent.parent
-    return here if (here / "solutions").is_dir() else Path.cwd()
+    if (here / "solutions").is_dir():
+        return here
+    cwd = Path.cwd()
+    return next((folder for folder in (cwd, *cwd.parents) if _is_course_folder(folder)), cwd)
 
 
 def solutions_dir():
