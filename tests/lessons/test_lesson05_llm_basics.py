@@ -221,6 +221,26 @@ def fit_linear_space(sizes, losses):
     return float(intercept), float(-slope)
 
 
+# nucleus filtering
+
+def top_p_keeps_one_more(logits, p):
+    probs = torch.softmax(logits.double(), -1)
+    order = torch.argsort(probs, descending=True)
+    n = int((torch.cumsum(probs[order], 0) - probs[order] < p).sum()) + 1
+    out = torch.full_like(logits, float("-inf"))
+    out[order[:n]] = logits[order[:n]]
+    return out
+
+
+def top_p_returns_probabilities(logits, p):
+    return torch.softmax(ref.top_p_filter(logits, p), -1)
+
+
+def top_p_in_place(logits, p):
+    logits[torch.isinf(ref.top_p_filter(logits, p))] = float("-inf")
+    return logits
+
+
 # byte-level BPE
 
 def byte_bpe_ignores_merges(text, merges):
@@ -287,6 +307,7 @@ MUTANTS = {
     "05.embed": [embed_positions_by_batch],
     "05.transformer_block": [block_ln1_twice],
     "05.gpt_forward": [gpt_no_positions],
+    "05.top_p_filter": [top_p_keeps_one_more, top_p_returns_probabilities, (top_p_in_place, "in place")],
     "05.byte_bpe_encode": [byte_bpe_ignores_merges, byte_bpe_merges_in_reverse],
     "05.reward_model_loss": [reward_loss_hinge, (reward_loss_detached, "gradient"), reward_loss_mse],
     "05.dpo_loss": [dpo_without_the_rejected, dpo_reference_added, (dpo_detached_policy, "gradient")],
@@ -477,6 +498,28 @@ def fit_power_law_torch(sizes, losses):
     return torch.stack([torch.exp(y.mean() - slope * x.mean()), -slope])
 
 
+def top_p_like_transformers(logits, p):
+    """Hugging Face's TopPLogitsWarper: sort ascending, drop tokens while the cumulative sum stays <= 1 - p."""
+    sorted_logits, sorted_indices = torch.sort(logits, descending=False)
+    cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    remove = cumulative <= (1 - p)
+    remove[-1:] = False
+    return logits.masked_fill(remove.scatter(0, sorted_indices, remove), float("-inf"))
+
+
+def top_p_numpy_loop(logits, p):
+    values = np.asarray(logits, dtype=np.float64)
+    probs = np.exp(values - values.max())
+    probs /= probs.sum()
+    out, total = [float("-inf")] * len(values), 0.0
+    for i in np.argsort(-probs):
+        out[i] = float(values[i])
+        total += probs[i]
+        if total >= p:
+            break
+    return out
+
+
 def byte_bpe_lowest_rank_first(text, merges):
     """minbpe's and GPT-2's loop: repeatedly merge the pair with the lowest rank present in the chunk."""
     import re
@@ -548,6 +591,7 @@ ALTERNATIVES = {
     "05.embed": [embed_functional, embed_float64_numpy],
     "05.transformer_block": [block_in_place_on_a_new_tensor],
     "05.gpt_forward": [gpt_with_model_parts],
+    "05.top_p_filter": [top_p_like_transformers, top_p_numpy_loop],
     "05.byte_bpe_encode": [byte_bpe_lowest_rank_first, byte_bpe_tensor, byte_bpe_bytes_object],
     "05.reward_model_loss": [reward_loss_softplus_float32, reward_loss_bce],
     "05.dpo_loss": [dpo_logits_like_the_paper, dpo_softplus],

@@ -244,6 +244,41 @@ def check_top_k_filter(top_k_filter):
                                            "below it to float('-inf')")
 
 
+def nucleus_problem(got, logits, p):
+    """None when ``got`` (an array) is the nucleus filter of ``logits`` at ``p``; otherwise what is wrong."""
+    want = ref.top_p_filter(logits, p).numpy()
+    logits = np.asarray(to_numpy(logits), dtype=float)
+    removed = np.isneginf(got)
+    if np.any(~removed & (got != logits)):
+        return "the entries you keep should be the original logits, unchanged, and the others float('-inf')"
+    if np.array_equal(removed, np.isneginf(want)):
+        return None
+    return f"you kept {int((~removed).sum())} tokens; the nucleus at p = {p} has {int(np.isfinite(want).sum())}"
+
+
+TOP_P_CASES = [(torch.tensor([2.0, 1.0, 0.5, -1.0, 0.0]), 0.8), (torch.tensor([2.0, 1.0, 0.5, -1.0, 0.0]), 0.5),
+               (torch.tensor([0.1, 3.0, 0.2, 0.0]), 0.9), (torch.tensor([0.1, 3.0, 0.2, 0.0]), 0.3),
+               (torch.tensor([1.0, 1.1, 0.9, 1.2, 0.8, 1.3]), 0.6),     # flat: the nucleus is wide
+               (torch.tensor([-2.0, 4.0, 3.5, 1.0, -1.0, 0.5, 2.0]), 0.95)]
+
+
+@exercise("05.top_p_filter", points=1, reference=ref.top_p_filter, title="nucleus (top-p) filtering",
+          mistakes=mistakes.TOP_P_FILTER)
+def check_top_p_filter(top_p_filter):
+    for logits, p in TOP_P_CASES:
+        case = {"logits": logits, "p": p}
+        got = as_array(top_p_filter(logits.clone(), p), shape=tuple(logits.shape), case=case, what="the filtered logits")
+        problem = nucleus_problem(got, logits, p)
+        if problem is None:
+            continue
+        matched = next((hint for hint, answer in mistakes.TOP_P_FILTER.answers(logits.clone(), p).items()
+                        if np.array_equal(np.asarray(answer, dtype=float), got)), None)
+        raise CheckFailure(f"Unexpected filtered logits: {problem}.", case=case,
+                           expected=ref.top_p_filter(logits, p), got=torch.as_tensor(got),
+                           hint=matched or "probs = softmax(logits); sort them in decreasing order; keep a token when "
+                                           "the probabilities ranked above it sum to less than p; set the rest to -inf")
+
+
 SAMPLING_CASES = [  # (logits, temperature, top_k, seed)
     (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 1.0, None, 0),
     (torch.tensor([1.0, 2.0, 0.5, -1.0, 1.5]), 0.5, None, 1),

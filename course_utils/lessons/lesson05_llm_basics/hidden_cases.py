@@ -272,6 +272,38 @@ def _top_k(rng):
     return cases
 
 
+def _top_p_compare(got, want):
+    from .checks import nucleus_problem
+
+    logits, p = want["logits"], want["p"]
+    problem = nucleus_problem(as_array(got["result"], shape=tuple(logits.shape)), logits, p)
+    if problem:
+        raise CheckFailure(problem)
+
+
+def _observe_top_p(function, args, kwargs):
+    import torch
+
+    return {"result": function(*args, **kwargs), "logits": torch.as_tensor(args[0]).clone(), "p": args[1]}
+
+
+@hidden("05.top_p_filter", compare=_top_p_compare, observe=_observe_top_p)
+def _top_p(rng):
+    # float32 logits without ties, and p away from every running sum of the sorted probabilities (by 1e-3), so
+    # that "at least p" and float rounding never decide a token
+    import torch
+
+    cases = []
+    while len(cases) < CASES_PER_EXERCISE:
+        n = int(rng.integers(3, 10))
+        logits = _distinct_logits(rng, n, scale=float(rng.choice([0.5, 1.5, 3.0])))
+        p = float(rng.choice([0.2, 0.5, 0.7, 0.9, 0.95]))
+        sums = torch.cumsum(torch.sort(torch.softmax(logits.double(), -1), descending=True).values, 0)
+        if float((sums - p).abs().min()) > 1e-3:
+            cases.append(((logits, p), {}))
+    return cases
+
+
 def _observe_token(function, args, kwargs):
     """12 draws, call i with a generator seeded (the case's seed + i), as in the public check; for
     temperature 0 also every index of a largest logit (each is a right greedy answer)."""

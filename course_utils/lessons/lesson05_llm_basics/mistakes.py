@@ -246,6 +246,54 @@ TOP_K_FILTER = Mistakes({
 })
 
 
+def _nucleus(logits, keep_of):
+    """``logits`` with -inf outside the tokens ``keep_of(sorted probabilities, order)`` marks (in sorted order)."""
+    logits = torch.as_tensor(logits, dtype=torch.float64)
+    probs = torch.softmax(logits, dim=-1)
+    order = torch.argsort(probs, descending=True)
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    keep[order[keep_of(probs[order], logits[order])]] = True
+    return logits.masked_fill(~keep, float("-inf"))
+
+
+def top_p_without_the_crossing_token(logits, p):
+    return _nucleus(logits, lambda sorted_probs, sorted_logits: torch.cumsum(sorted_probs, 0) < p)
+
+
+def top_p_least_likely_first(logits, p):
+    logits = torch.as_tensor(logits, dtype=torch.float64)
+    probs = torch.softmax(logits, dim=-1)
+    order = torch.argsort(probs)
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    keep[order[torch.cumsum(probs[order], 0) - probs[order] < p]] = True
+    return logits.masked_fill(~keep, float("-inf"))
+
+
+def top_p_summing_logits(logits, p):
+    return _nucleus(logits, lambda sorted_probs, sorted_logits: torch.cumsum(sorted_logits, 0) - sorted_logits < p)
+
+
+def top_p_zeroing_the_rest(logits, p):
+    filtered = ref.top_p_filter(logits, p)
+    return torch.where(torch.isinf(filtered), torch.zeros_like(filtered), filtered)
+
+
+def top_p_own_probability(logits, p):
+    return _nucleus(logits, lambda sorted_probs, sorted_logits: sorted_probs >= p)
+
+
+TOP_P_FILTER = Mistakes({
+    "keep the token that takes the running sum to p or past it as well: the nucleus is the smallest set whose "
+    "probability reaches p (so the most likely token is always kept)": top_p_without_the_crossing_token,
+    "sort the probabilities in decreasing order: the nucleus holds the *most* likely tokens": top_p_least_likely_first,
+    "add up probabilities, softmax(logits), not the logits themselves": top_p_summing_logits,
+    "set the tokens outside the nucleus to float('-inf') (probability 0 after the softmax), not to 0":
+        top_p_zeroing_the_rest,
+    "top-p keeps the most likely tokens until their *cumulative* probability reaches p, not the tokens whose own "
+    "probability is at least p": top_p_own_probability,
+})
+
+
 def _sample(logits, temperature, generator, top_k=None, probabilities=ref.softmax_with_temperature):
     """The reference's sampling, with the given top-k filter and probabilities."""
     logits = torch.as_tensor(logits, dtype=torch.float64)
