@@ -7,7 +7,13 @@
 The decoder's rows (one direction per feature) are kept at unit norm: after
 every optimiser step they are renormalised, and before it the part of their
 gradient that would only change their length is removed. Features that never
-fire are "dead"; :func:`resample_dead_features` gives them a new start.
+fire are "dead"; :func:`resample_dead_features` gives them a new start, by the
+paper's procedure.
+
+With ``k`` set, the encoder is the TopK activation of "Scaling and evaluating
+sparse autoencoders" (Gao et al., 2024) instead of the ReLU: each input keeps
+its k largest pre-activations (then ReLU) and the rest are 0; such an SAE is
+trained with ``l1_coeff=0``.
 """
 import torch
 from torch import nn
