@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from course_utils import exercises
 from hub_session import PASSWORD, HubSession, hub_missing
 from test_browser import _artifacts, _chromium, browser_ready  # noqa: F401 - browser_ready is a fixture
 
@@ -148,6 +149,7 @@ def test_the_room_view_in_a_real_browser(hub, room, browser_ready, tmp_path):  #
             page.goto(f"{hub.url}/services/course-room/?lesson=01", timeout=60_000)
             page.wait_for_function("document.querySelectorAll('#room tbody tr').length === 3", timeout=60_000)
             headers = page.locator("#room thead th").all_inner_texts()
+            learners = page.locator("#room tbody td.learner").all_inner_texts()
             cells = page.eval_on_selector_all(
                 "#room tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.className))")
             page.screenshot(path=str(screenshot), full_page=True)
@@ -155,6 +157,8 @@ def test_the_room_view_in_a_real_browser(hub, room, browser_ready, tmp_path):  #
             context.close()
     print(f"room view screenshot: {screenshot}")
     assert headers[0] == "learner" and headers[1].startswith("01.sigmoid_neuron") and "2 stuck" in headers[1]
+    total = len(exercises.for_lesson("01"))
+    assert learners == [f"ada · 3/{total}", f"alan · 0/{total}", f"grace · 1/{total}"]
     assert cells[0][:3] == ["learner", "passed", "passed"]          # ada
     assert cells[1][:3] == ["learner", "attempted", "attempted"]    # alan
     assert cells[2][:3] == ["learner", "attempted", "passed"]       # grace

@@ -36,8 +36,8 @@ def test_the_most_stuck_exercise_comes_first_and_ties_keep_the_lesson_order():
     assert [column["id"] for column in view["exercises"]] == ["01.c", "01.b", "01.a"]
     assert [column["stuck"] for column in view["exercises"]] == [2, 1, 0]
     assert view["learners"] == [
-        {"learner": "ada", "states": [ATTEMPTED_STATE, ATTEMPTED_STATE, NOT_STARTED_STATE]},
-        {"learner": "grace", "states": [ATTEMPTED_STATE, PASSED_STATE, NOT_STARTED_STATE]}]
+        {"learner": "ada", "states": [ATTEMPTED_STATE, ATTEMPTED_STATE, NOT_STARTED_STATE], "passed": 0},
+        {"learner": "grace", "states": [ATTEMPTED_STATE, PASSED_STATE, NOT_STARTED_STATE], "passed": 1}]
 
 
 def test_the_csv_lists_every_exercise_for_every_learner():

@@ -53,8 +53,10 @@ class RoomStore:
             columns.append({"id": exercise_id, "title": title, "position": position,
                             "stuck": states.count(ATTEMPTED_STATE), "passed": states.count(PASSED_STATE)})
         columns.sort(key=lambda column: (-column["stuck"], column["position"]))
-        rows = [{"learner": learner, "states": [self.state(learner, column["id"]) for column in columns]}
-                for learner in learners]
+        rows = []
+        for learner in learners:
+            states = [self.state(learner, column["id"]) for column in columns]
+            rows.append({"learner": learner, "states": states, "passed": states.count(PASSED_STATE)})
         return {"exercises": columns, "learners": rows}
 
     def csv_text(self, exercises):
