@@ -380,3 +380,33 @@ def test_shipped_model_is_not_frozen_and_copies_after_a_gradient_run():
     again = copy.deepcopy(model)                 # failed with "Only Tensors created explicitly by the user"
     with torch.no_grad():
         assert torch.equal(again(tokens), before) and torch.equal(model(tokens), before)
+
+
+def test_public_patching_cases_are_where_the_model_does_induction():
+    """Issue 17: the shipped model's patching cases sit where it does induction (the answer ranked first, p > 0.25)
+    and the logit difference flips sign between the clean and the corrupted run."""
+    from course_utils.lessons.lesson10_mech_interp import checks
+
+    for args in [(0, 12, 5), (1, 11, 3), (2, 12, 4)]:
+        model, clean, corrupted, metric, case = checks._patching_case(*args)
+        query, answers, distractors = checks.SHIPPED_HALF + args[1], clean[:, args[1] + 1], clean[:, args[2] + 1]
+        with torch.no_grad():
+            clean_logits, corrupted_logits = model(clean), model(corrupted)
+        rows = torch.arange(len(answers))
+        assert (clean_logits[rows, query].softmax(-1)[rows, answers] > 0.25).all()
+        assert (clean_logits[rows, query].argmax(-1) == answers).all()
+        assert ref.logit_difference(clean_logits, query, answers, distractors) > 1
+        assert ref.logit_difference(corrupted_logits, query, answers, distractors) < -1
+
+
+def test_phase_snapshots_end_at_the_shipped_model():
+    """The induction_2l_phases recipe reruns induction_2l: its last snapshot is the shipped model in float16, and
+    the checkpoint stays small."""
+    from course_utils import checkpoints
+    from course_utils.train.induction_phases import SNAPSHOT_STEPS, load_snapshots
+
+    snapshots, info = load_snapshots()
+    assert list(snapshots) == sorted(SNAPSHOT_STEPS + (info["steps"],))
+    assert info["bytes"] < checkpoints.MAX_BYTES
+    shipped, _ = checkpoints.load_checkpoint("induction_2l")
+    assert all(torch.equal(snapshots[info["steps"]][name], value.half().float()) for name, value in shipped.items())

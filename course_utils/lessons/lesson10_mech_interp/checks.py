@@ -157,8 +157,9 @@ def _answer_logit(query_pos, answers):
 
 
 # The shipped model does induction only late in a sequence (it was trained on repeats that start at position 10
-# or later): on repeated tokens of half-length 5 it gives the answer p ≈ 0.02; at query positions 24-26 of
-# half-length 14 it gives p ≈ 0.5 and ranks the answer first. The checks patch there.
+# or later): on repeated tokens of half-length 5 it gives the answer p ≈ 0.02; at query positions 25 and 26 of
+# half-length 14 the cases below give it p between 0.28 and 0.80 and rank it first. The checks patch there
+# (tests/lessons/test_lesson10_mech_interp.py holds them to it).
 SHIPPED_HALF = 14
 
 
