@@ -2,8 +2,10 @@
 
 Every label here is computed from the text alone, so it is ground truth: the class of the *next*
 character (space, vowel, consonant, capital, punctuation), the position inside the current word, and
-the token's *type* for control tasks, the last two characters (previous + current), as in
-"Designing and Interpreting Probes with Control Tasks" (Hewitt and Liang, 2019), where the type is the word.
+the last two characters (previous + current). Lesson 06's control task ("Designing and Interpreting Probes
+with Control Tasks", Hewitt and Liang, 2019, where the type is the word) types each token by its current
+character, which the representation shows; the two-character bigram is its counter-example, a type the
+representation need not show.
 
 The stories come from the course grammar with a seed that differs from the training corpus's, and
 every story keeps an id so train/test splits can be made by story, never by token.
@@ -40,7 +42,7 @@ class ProbingSet:
     story: np.ndarray       # (n,) story id of each labelled token
     next_class: np.ndarray  # (n,) class of the next character (NEXT_CHAR_CLASSES)
     word_position: np.ndarray  # (n,) letters so far in the current word, capped at 4 (0 outside a word)
-    bigram: np.ndarray      # (n,) the token's type for control tasks: previous character + current character
+    bigram: np.ndarray      # (n,) previous character + current character (lesson 06's counter-example type)
 
     def select(self, activations):
         """The labelled rows of a flattened (n_stories * length, d) activation array."""
