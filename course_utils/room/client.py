@@ -10,7 +10,7 @@ import os
 import threading
 import urllib.request
 
-TIMEOUT_SECONDS = 3
+TIMEOUT_SECONDS = 10  # generous: the learner never waits for it, and a busy room still records it
 
 
 def room_url():

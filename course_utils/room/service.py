@@ -29,10 +29,18 @@ def lesson_exercises(number):
     return [(exercise.id, exercise.title) for exercise in exercises.for_lesson(number)]
 
 
+_CATALOGUE_LOCK = threading.Lock()
+
+
 @functools.cache
+def _catalogue():
+    return [info.number for info in lessons.all_lessons()], {exercise.id for exercise in exercises.all_exercises()}
+
+
 def catalogue():
     """(lesson numbers, every exercise id): importing every lesson takes seconds, so it is done once."""
-    return [info.number for info in lessons.all_lessons()], {exercise.id for exercise in exercises.all_exercises()}
+    with _CATALOGUE_LOCK:
+        return _catalogue()
 
 
 def _tornado_app(store, prefix):
@@ -40,10 +48,16 @@ def _tornado_app(store, prefix):
     from jupyterhub.services.auth import HubAuth, HubOAuthCallbackHandler, HubOAuthenticated
     from jupyterhub.utils import url_path_join
     from tornado import web
+    from tornado.ioloop import IOLoop
 
     report_auth = HubAuth()
 
-    class ReportHandler(web.RequestHandler):
+    class CatalogueHandler(web.RequestHandler):
+        async def prepare(self):
+            # Off the event loop: while the lessons load (seconds, once), other requests are still answered.
+            self.lesson_numbers, self.exercise_ids = await IOLoop.current().run_in_executor(None, catalogue)
+
+    class ReportHandler(CatalogueHandler):
         def _refuse(self, code, reason):
             self.set_status(code)
             self.finish({"error": reason})
@@ -66,17 +80,17 @@ def _tornado_app(store, prefix):
                 return self._refuse(400, "a report is a JSON object")
             if report.get("learner", model["name"]) != model["name"]:
                 return self._refuse(403, "a learner can report only their own verdicts")
-            if report.get("exercise") not in catalogue()[1]:
+            if report.get("exercise") not in self.exercise_ids:
                 return self._refuse(400, "unknown exercise id")
             if report.get("status") not in REPORTED_STATUSES:
                 return self._refuse(400, f"status must be one of {', '.join(REPORTED_STATUSES)}")
             store.record(model["name"], report["exercise"], report["status"])
             self.finish({"recorded": True})
 
-    class HostHandler(HubOAuthenticated, web.RequestHandler):
+    class HostHandler(HubOAuthenticated, CatalogueHandler):
         def lesson(self):
-            number = self.get_argument("lesson", catalogue()[0][0])
-            if number not in catalogue()[0]:
+            number = self.get_argument("lesson", self.lesson_numbers[0])
+            if number not in self.lesson_numbers:
                 raise web.HTTPError(400, f"there is no lesson {number}")
             return number
 
@@ -84,7 +98,7 @@ def _tornado_app(store, prefix):
         @web.authenticated
         def get(self):
             options = "".join(f'<option value="{n}">{n} {lessons.get_lesson(n).title}</option>'
-                              for n in catalogue()[0])
+                              for n in self.lesson_numbers)
             # The page's fetches are cookie-authenticated, so the hub's XSRF check wants this token with each.
             xsrf = self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token
             self.finish(PAGE.read_text().replace("{{LESSON_OPTIONS}}", options).replace("{{XSRF_TOKEN}}", xsrf))
@@ -98,7 +112,7 @@ def _tornado_app(store, prefix):
     class CsvHandler(HostHandler):
         @web.authenticated
         def get(self):
-            everything = [pair for number in catalogue()[0] for pair in lesson_exercises(number)]
+            everything = [pair for number in self.lesson_numbers for pair in lesson_exercises(number)]
             self.set_header("Content-Type", "text/csv; charset=utf-8")
             self.set_header("Content-Disposition", 'attachment; filename="room.csv"')
             self.finish(store.csv_text(everything))
