@@ -10,9 +10,11 @@ from .. import LessonInfo
 from . import mistakes
 from . import reference as ref
 
-LESSON = LessonInfo("11", "circuit_discovery", "Circuit discovery", 75,
+LESSON = LessonInfo("11", "circuit_discovery", "Circuit discovery", 90,
                     "the computational graph of a transformer, ACDC, a threshold sweep, precision, recall and ROC "
-                    "against two known circuits (induction and look-back), an attribution-patching baseline")
+                    "against two known circuits (induction and look-back), edge attribution patching, zero against "
+                    "corrupted ablation, greater-than in miniature: metric recovered against edges kept, component "
+                    "types, path patching")
 
 
 @exercise("11.kl_divergence", points=1, reference=ref.kl_divergence,

@@ -352,3 +352,16 @@ def answer_logit_gap(logits, answers, positions):
     chosen = logits[:, positions]
     answers = answers.reshape(chosen.shape[0], -1)
     return (chosen.gather(-1, answers[..., None])[..., 0] - chosen.mean(-1)).mean()
+
+
+def acdc_absolute_rule(edges, score, tau):
+    """ACDC with the rule "remove an edge when |score(trial) − score(kept)| < tau" (a comparison: a removal that
+    LOWERS the score by more than tau is then undone)."""
+    kept = set(edges)
+    current = score(frozenset(kept))
+    for edge in edges:
+        trial = kept - {edge}
+        value = score(frozenset(trial))
+        if abs(value - current) < tau:
+            kept, current = trial, value
+    return kept
