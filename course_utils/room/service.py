@@ -135,17 +135,20 @@ def serve(state, ip=None):
         import jupyterhub  # noqa: F401 - the service authenticates through the hub's own client code
     except ImportError:
         sys.exit("course room needs JupyterHub's Python package: pip install 'perceptrons-to-circuits[hub]'.")
-    from tornado.ioloop import IOLoop
+    from tornado.ioloop import IOLoop, PeriodicCallback
 
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/course-room/")
-    app = _tornado_app(RoomStore(state), prefix)
+    store = RoomStore(state)
+    app = _tornado_app(store, prefix)
     app.listen(url.port, address=ip or url.hostname, max_body_size=64 * 1024)
     # Answer the hub at once; the lessons' checkers load in the background (the first report waits for them).
     threading.Thread(target=catalogue, daemon=True).start()
+    PeriodicCallback(store.flush, 1000).start()
     loop = IOLoop.current()
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # how the hub stops its services; the state is on disk
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # how the hub stops its services
         signal.signal(stop_signal, lambda *_: loop.add_callback_from_signal(loop.stop))
     print(f"course room: serving {prefix} on {ip or url.hostname}:{url.port}", flush=True)
     loop.start()
+    store.flush()
 

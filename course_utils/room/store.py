@@ -1,7 +1,9 @@
 """The room's state: for every learner and exercise, passed / attempted / not started, kept in one JSON file.
 
-Only the service writes it, from one thread (tornado's), so a plain atomic replace is enough; a restart of
-the service finds the room as it was.
+Only the service writes it, from one thread (tornado's), so a plain atomic replace is enough. It flushes at
+most once a second (a room of 20 learners sends hundreds of reports a minute, and each write is an fsync)
+and when it stops, so a restart finds the room as it was, less at most the last second, which the learners'
+own progress files still hold.
 """
 import csv
 import io
@@ -20,6 +22,7 @@ class RoomStore:
     def __init__(self, path=None):
         self.path = Path(path) if path else None
         self.learners = {}  # learner -> exercise id -> {"state", "attempts", "updated"}
+        self.unsaved = False
         if self.path and self.path.exists():
             try:
                 self.learners = json.loads(self.path.read_text()).get("learners", {})
@@ -35,8 +38,13 @@ class RoomStore:
             if entry["state"] != PASSED_STATE:
                 entry["state"] = PASSED_STATE if status == PASSED else ATTEMPTED_STATE
         entry["updated"] = now if now is not None else time.time()
-        if self.path:
+        self.unsaved = True
+
+    def flush(self):
+        """Write the room to its file if anything changed since the last write."""
+        if self.path and self.unsaved:
             write_text_atomically(self.path, json.dumps({"learners": self.learners}, sort_keys=True))
+        self.unsaved = False
 
     def state(self, learner, exercise_id):
         return self.learners.get(learner, {}).get(exercise_id, {}).get("state", NOT_STARTED_STATE)
