@@ -4,15 +4,18 @@ runtime pins with the CPU build of torch, runs binder/postBuild, and learners la
 Three levels:
 - binder/requirements.txt equals pyproject.toml's [project] dependencies (declared there, checked here);
 - the real `jupyter-repo2docker --no-build --debug` prints the Dockerfile it would build, and the test reads it;
-- a fresh venv gets binder/requirements.txt and binder/postBuild, nothing else, then runs lessons 00 and 01 headless
-  (a few minutes: the slowest test of `make test`, which runs it once, in parallel with the rest).
+- a fresh venv gets binder/requirements.txt and binder/postBuild, nothing else, opens JupyterLab on lesson 00 and
+  runs lessons 00 and 01 headless (a few minutes: the slowest test of `make test`, which runs it once, in parallel
+  with the rest).
 """
 import hashlib
+import http.client
 import importlib.util
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -180,6 +183,40 @@ def _wheelhouse(requirements, build_requires):
     return wheels
 
 
+def _landing_page(venv, folder, env, tmp_path):
+    """Where a JupyterLab server of `venv`, started in `folder`, sends a browser that opens its root URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               "--ServerApp.token=binder-test"] + (["--allow-root"] if os.geteuid() == 0 else [])
+    env = dict(env, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    log = tmp_path / "jupyter-lab.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen(command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("GET", "/", headers={"Authorization": "token binder-test"})
+                response = connection.getresponse()
+                assert response.status == 302, (response.status, log.read_text()[-3000:])
+                return response.getheader("Location")
+            except ConnectionError:
+                time.sleep(0.5)
+            finally:
+                connection.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="binder/postBuild is a bash script, as repo2docker runs it")
 def test_fresh_venv_from_binder_files_runs_lessons_00_and_01(tmp_path):
     started = time.monotonic()
@@ -231,6 +268,10 @@ def test_fresh_venv_from_binder_files_runs_lessons_00_and_01(tmp_path):
     config = json.loads((venv / "etc" / "jupyter" / "jupyter_server_config.json").read_text())
     assert config["LabApp"]["default_url"] == f"/lab/tree/{LANDING}" and (course / LANDING).is_file()
     lap("checks")
+
+    # `jupyter lab` started in the course folder, as Binder and repo2docker start it, opens lesson 00.
+    assert _landing_page(venv, course, env, tmp_path).split("?")[0] == f"/lab/tree/{LANDING}"
+    lap("jupyter lab")
 
     # Headless, from notebooks/: the landing notebook, whose `course doctor` must find the notebooks; lesson 01's
     # student notebook, which completes with nothing attempted; its solutions, strict, which pass every check
