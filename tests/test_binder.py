@@ -79,6 +79,17 @@ def test_default_url_opens_the_welcome_notebook():
     assert (ROOT / LANDING).is_file()
 
 
+def test_course_folder_is_found_from_notebooks_when_installed_non_editable(tmp_path, monkeypatch):
+    from course_utils import paths
+
+    installed = tmp_path / "site-packages" / "course_utils" / "paths.py"  # what `pip install .` leaves
+    monkeypatch.setattr(paths, "__file__", str(installed))
+    monkeypatch.chdir(ROOT / "notebooks")  # where a lesson's kernel runs
+    assert paths.repo_root() == ROOT and paths.notebooks_dir() == ROOT / "notebooks"
+    monkeypatch.chdir(tmp_path)  # outside any course folder: the working directory, as before
+    assert paths.repo_root() == tmp_path
+
+
 # --- the Dockerfile repo2docker generates -------------------------------------------------------------------------
 
 def _decoded_build_script(name):
