@@ -1,6 +1,7 @@
-"""Where the course's folders are: the repository holding this package, else the course folder around the
-working directory (the package installed non-editable, as binder/postBuild does, with a notebook running in
-notebooks/), else the working directory."""
+"""Where the course's folders are: $COURSE_ROOT (set by the JupyterHub config for every learner), else the
+repository holding this package, else the course folder around the working directory (the package installed
+non-editable, as binder/postBuild does, with a notebook running in notebooks/), else the working directory."""
+import os
 from pathlib import Path
 
 
@@ -9,6 +10,8 @@ def _is_course_folder(folder):
 
 
 def repo_root():
+    if os.environ.get("COURSE_ROOT"):
+        return Path(os.environ["COURSE_ROOT"])
     here = Path(__file__).resolve().parent.parent
     if (here / "solutions").is_dir():
         return here

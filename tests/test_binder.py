@@ -82,6 +82,7 @@ def test_default_url_opens_the_welcome_notebook():
 def test_course_folder_is_found_from_notebooks_when_installed_non_editable(tmp_path, monkeypatch):
     from course_utils import paths
 
+    monkeypatch.delenv("COURSE_ROOT", raising=False)
     installed = tmp_path / "site-packages" / "course_utils" / "paths.py"  # what `pip install .` leaves
     monkeypatch.setattr(paths, "__file__", str(installed))
     monkeypatch.chdir(ROOT / "notebooks")  # where a lesson's kernel runs

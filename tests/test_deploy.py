@@ -64,3 +64,13 @@ def test_kubernetes_values_match_the_one_server_config():
     assert [p["port"] for p in hub["service"]["extraPorts"]] == [int(port)]
     assert hub["loadRoles"]["course-instructor"]["scopes"] == config.JupyterHub.load_roles[0]["scopes"]
     assert values["cull"]["enabled"] is True
+
+
+def test_a_learner_finds_the_course_folder_wherever_the_package_is_installed(tmp_path, monkeypatch):
+    from course_utils import paths
+
+    config = load_course_config(COURSE_ROOT=str(ROOT))
+    monkeypatch.setattr(paths, "__file__", str(tmp_path / "site-packages" / "course_utils" / "paths.py"))
+    monkeypatch.chdir(tmp_path)  # a learner's home: no course folder around it
+    monkeypatch.setenv("COURSE_ROOT", config.Spawner.environment["COURSE_ROOT"])
+    assert paths.notebooks_dir() == ROOT / "notebooks"

@@ -19,6 +19,8 @@ from test_browser import _artifacts, _chromium, browser_ready  # noqa: F401 - br
 pytestmark = pytest.mark.xdist_group("hub")  # one hub per run: all of this module goes to one worker
 
 SETUP = """
+from course_utils.doctor import notebooks_line
+print("course folder found:", notebooks_line()[0])
 from course_utils.notebook import start_lesson
 from course_utils.lessons.lesson01_perceptron import reference as ref
 lesson = start_lesson("01")
@@ -64,6 +66,7 @@ def room(hub):
         kernel = hub.start_kernel(name)
         printed = hub.execute(name, kernel, SETUP + code)
         assert printed.count("01.") == code.count("lesson.check"), printed
+        assert "course folder found: True" in printed
     deadline = time.monotonic() + 60
     while True:
         status, data = hub.room("api/room?lesson=01", token=hub.token_for("teacher"))

@@ -34,6 +34,8 @@ c.Spawner.default_url = f"/lab/tree/{WORKSPACE}/00_welcome.ipynb"
 c.Spawner.environment = {
     # Where lesson.check reports verdicts (course_utils/room/client.py); the learner's own hub token signs them.
     "COURSE_ROOM_URL": f"http://127.0.0.1:{ROOM_PORT}/services/course-room/",
+    # The shared course folder (course doctor, course build), wherever the package itself was installed.
+    "COURSE_ROOT": str(COURSE_ROOT),
 }
 
 
