@@ -41,32 +41,18 @@ for number in {lessons!r}:
 """
 
 
-class Sampler:
-    """Peak memory of each learner's process tree, sampled every ``interval`` seconds until stopped."""
+class Background:
+    """Calls ``tick()`` every ``interval`` seconds in a thread, from ``with`` until its end."""
 
-    def __init__(self, hub, names, interval=0.5):
-        self.hub, self.names, self.interval = hub, names, interval
-        self.peak_rss = dict.fromkeys(names, 0)
-        self.peak_unique = dict.fromkeys(names, 0)
+    interval = 0.5
+
+    def __init__(self):
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _tree(self, name):
-        pid = self.hub.server_pid(name)
-        if not pid:
-            return []
-        try:
-            root = psutil.Process(pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return []
-
     def _run(self):
         while not self._stop.is_set():
-            for name in self.names:
-                tree = self._tree(name)
-                self.peak_rss[name] = max(self.peak_rss[name], memory_of(tree))
-                self.peak_unique[name] = max(self.peak_unique[name], memory_of(tree, unique=True))
+            self.tick()
             self._stop.wait(self.interval)
 
     def __enter__(self):
@@ -78,30 +64,47 @@ class Sampler:
         self._thread.join()
 
 
-class RoomTimer:
-    """Times the host's room data request (what the page fetches every 2 s) until stopped."""
+class Sampler(Background):
+    """Peak memory of each learner's process tree (their server and kernels)."""
+
+    def __init__(self, hub, names):
+        super().__init__()
+        self.hub, self.names = hub, names
+        self.peak_rss = dict.fromkeys(names, 0)
+        self.peak_unique = dict.fromkeys(names, 0)
+
+    def _tree(self, name):
+        pid = self.hub.server_pid(name)
+        if not pid:
+            return []
+        try:
+            root = psutil.Process(pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def tick(self):
+        for name in self.names:
+            tree = self._tree(name)
+            self.peak_rss[name] = max(self.peak_rss[name], memory_of(tree))
+            self.peak_unique[name] = max(self.peak_unique[name], memory_of(tree, unique=True))
+
+
+class RoomTimer(Background):
+    """Times the host's room data request, as often as the page makes it (every 2 s)."""
+
+    interval = 2.0
 
     def __init__(self, hub, lesson):
+        super().__init__()
         self.hub, self.lesson, self.seconds = hub, lesson, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.token = hub.token_for("teacher")
 
-    def _run(self):
-        token = self.hub.token_for("teacher")
-        while not self._stop.is_set():
-            started = time.monotonic()
-            status, _ = self.hub.room(f"api/room?lesson={self.lesson}", token=token)
-            if status == 200:
-                self.seconds.append(time.monotonic() - started)
-            self._stop.wait(2.0)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+    def tick(self):
+        started = time.monotonic()
+        status, _ = self.hub.room(f"api/room?lesson={self.lesson}", token=self.token)
+        if status == 200:
+            self.seconds.append(time.monotonic() - started)
 
 
 def _learner_checks(hub, name, lessons):

@@ -42,29 +42,16 @@ def evaluate(model, batch=2000, seed=99):
 
 def train(steps=STEPS, seed=SEED, progress=True):
     """Train the model; return ``(model, history)``."""
-    import torch
-    from tqdm.auto import tqdm
-
     from ..data.greater_than import greater_than_batch
     from ..models.greater_than import build_greater_than
+    from .adamw_loop import train_with_adamw
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model = build_greater_than(MODEL_CONFIG, seed=seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LR, total_steps=steps, pct_start=0.05)
-    history = []
-    for _ in tqdm(range(steps), desc="greater_than", disable=not progress):
+    def batch_loss(model, rng):
         tokens, yy = greater_than_batch(BATCH, rng, years=TRAIN_YEARS)
-        loss = soft_cross_entropy(model(tokens), yy)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        history.append(loss.item())
-    torch.set_num_threads(threads)
+        return soft_cross_entropy(model(tokens), yy)
+
+    model, history = train_with_adamw(lambda: build_greater_than(MODEL_CONFIG, seed=seed), batch_loss, steps=steps,
+                                      seed=seed, lr=LR, desc="greater_than", progress=progress)
     model.eval()
     return model, history
 

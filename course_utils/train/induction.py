@@ -32,19 +32,22 @@ def repeated_token_losses(model, batch=64, half_len=20, seed=123):
     return float(losses[:, :half_len - 1].mean()), float(losses[:, half_len:].mean())
 
 
-def train(steps=STEPS, seed=SEED, progress=True):
-    """Train the plain-PyTorch twin and return ``(model, history)``."""
+def batch_loss(model, rng):
+    """Next-token loss on a fresh batch of sequences with a repeated segment."""
     import torch
 
     from ..data.induction_tasks import repeated_segment_batch
-    from .attn_only_loop import train_attn_only
 
-    def batch_loss(model, rng):
-        tokens, _ = repeated_segment_batch(DATA["batch"], DATA["seq_len"], MODEL_CONFIG["d_vocab"], rng,
-                                           DATA["min_len"], DATA["max_len"])
-        logits = model(tokens)
-        return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
-                                                 tokens[:, 1:].reshape(-1))
+    tokens, _ = repeated_segment_batch(DATA["batch"], DATA["seq_len"], MODEL_CONFIG["d_vocab"], rng,
+                                       DATA["min_len"], DATA["max_len"])
+    logits = model(tokens)
+    return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
+                                             tokens[:, 1:].reshape(-1))
+
+
+def train(steps=STEPS, seed=SEED, progress=True):
+    """Train the plain-PyTorch twin and return ``(model, history)``."""
+    from .adamw_loop import train_attn_only
 
     return train_attn_only(MODEL_CONFIG, batch_loss, steps=steps, seed=seed, lr=LR, desc="induction_2l",
                            progress=progress)

@@ -26,26 +26,18 @@ LOSS_BIN = 10           # the training loss is stored as means over bins of this
 
 def train(progress=True):
     """``(snapshots, history)``: ``{step: state_dict}`` at SNAPSHOT_STEPS and the per-step training loss."""
-    import torch
-
-    from ..data.induction_tasks import repeated_segment_batch
-    from .attn_only_loop import train_attn_only
+    from .adamw_loop import train_attn_only
 
     snapshots, calls = {}, [0]
-    config, data = induction.MODEL_CONFIG, induction.DATA
 
     def batch_loss(model, rng):
         step = calls[0]                                   # the loop has made `step` updates so far
         if step in SNAPSHOT_STEPS:
             snapshots[step] = {k: v.detach().clone() for k, v in model.state_dict().items()}
         calls[0] += 1
-        tokens, _ = repeated_segment_batch(data["batch"], data["seq_len"], config["d_vocab"], rng,
-                                           data["min_len"], data["max_len"])
-        logits = model(tokens)
-        return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
-                                                 tokens[:, 1:].reshape(-1))
+        return induction.batch_loss(model, rng)
 
-    model, history = train_attn_only(config, batch_loss, steps=induction.STEPS, seed=induction.SEED,
+    model, history = train_attn_only(induction.MODEL_CONFIG, batch_loss, steps=induction.STEPS, seed=induction.SEED,
                                      lr=induction.LR, desc=NAME, progress=progress)
     snapshots[induction.STEPS] = {k: v.detach().clone() for k, v in model.state_dict().items()}
     return snapshots, history

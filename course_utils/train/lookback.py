@@ -35,7 +35,7 @@ def train(steps=STEPS, seed=SEED, progress=True):
     import torch
 
     from ..data.lookback_tasks import lookback_batch
-    from .attn_only_loop import train_attn_only
+    from .adamw_loop import train_attn_only
 
     def batch_loss(model, rng):
         tokens, answers, _ = lookback_batch(DATA["batch"], DATA["seq_len"], MODEL_CONFIG["d_vocab"], rng)
