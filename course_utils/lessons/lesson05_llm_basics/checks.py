@@ -174,9 +174,8 @@ def _finite(value):
         return True
 
 
-def _softmax_hint(got, mistaken):
+def _overflow_hint(got, mistaken, general):
     """No answer matches one with nan or inf, so such an answer is named by a mistake that overflows here too."""
-    general = "p = exp(z / T) / sum(exp(z / T)) over the last axis"
     if _finite(got):
         return general
     return next((hint for hint, answer in mistaken.items() if not _finite(answer)), general)
@@ -190,7 +189,7 @@ def check_softmax_with_temperature(softmax_with_temperature):
         got = softmax_with_temperature(logits.clone(), temperature)
         mistaken = mistakes.SOFTMAX_WITH_TEMPERATURE.answers(logits.clone(), temperature)
         expect_close(got, ref.softmax_with_temperature(logits, temperature), case=case, what="the probabilities",
-                     rtol=1e-5, atol=1e-7, mistakes=mistaken, hint=_softmax_hint(got, mistaken))
+                     rtol=1e-5, atol=1e-7, mistakes=mistaken, hint=_overflow_hint(got, mistaken, "p = exp(z / T) / sum(exp(z / T)) over the last axis"))
 
 
 def top_k_problem(got, logits, k):
@@ -483,13 +482,6 @@ def check_fit_power_law(fit_power_law):
 
 # --- post-training --------------------------------------------------------------------------------
 
-def _loss_hint(got, mistaken, general):
-    """A loss that came out inf or nan is named by a mistake that overflows here too (none matches it otherwise)."""
-    if _finite(got.detach() if torch.is_tensor(got) else got):
-        return general
-    return next((hint for hint, answer in mistaken.items() if not _finite(answer)), general)
-
-
 def loss_call(loss_fn, tensors, extra=(), n_leaves=None):
     """``(loss, leaves)``: ``loss_fn(*tensors, *extra)`` with the first ``n_leaves`` tensors requiring grad.
 
@@ -518,8 +510,9 @@ def _check_loss(loss_fn, reference, declared, tensors, extra, n_leaves, case, hi
     mistaken = declared.answers(*tensors, *extra)
     if got is None:
         raise CheckFailure("the loss is None: did you forget to `return` it?", case=case, show_values=False)
-    expect_close(got.detach() if torch.is_tensor(got) else got, expected, case=case, what="the loss", rtol=1e-6,
-                 mistakes=mistaken, hint=_loss_hint(got, mistaken, hint))
+    value = got.detach() if torch.is_tensor(got) else got
+    expect_close(value, expected, case=case, what="the loss", rtol=1e-6, mistakes=mistaken,
+                 hint=_overflow_hint(value, mistaken, hint))
     grads = gradients(got, leaves, case=case, what="the loss")
     want = _grads_of(reference, n_leaves)(*tensors, *extra)
     mistaken_grads = Mistakes({h: _grads_of(f, n_leaves) for h, f in declared}).answers(*tensors, *extra)
