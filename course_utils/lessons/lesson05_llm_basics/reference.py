@@ -81,7 +81,7 @@ def train_byte_bpe(text, n_merges):
                 counts[pair] += chunks[chunk]
         if not counts:
             break
-        pair = min(counts, key=lambda p: (-counts[p], p))
+        pair = tokenizers.best_pair(counts)
         if counts[pair] < 2:
             break
         merges.append(pair)
