@@ -522,11 +522,9 @@ def top_p_numpy_loop(logits, p):
 
 def byte_bpe_lowest_rank_first(text, merges):
     """minbpe's and GPT-2's loop: repeatedly merge the pair with the lowest rank present in the chunk."""
-    import re
-    from course_utils.lessons.lesson05_llm_basics.reference import SPLIT_PATTERN
     ranks = {tuple(pair): i for i, pair in reversed(list(enumerate(merges)))}
     out = []
-    for chunk in re.findall(SPLIT_PATTERN, text):
+    for chunk in ref.pretokenize(text):
         ids = list(chunk.encode("utf-8"))
         while len(ids) >= 2:
             pair = min(zip(ids, ids[1:]), key=lambda p: ranks.get(p, float("inf")))
@@ -542,10 +540,8 @@ def byte_bpe_tensor(text, merges):
 
 
 def byte_bpe_bytes_object(text, merges):
-    import re
-    from course_utils.lessons.lesson05_llm_basics.reference import SPLIT_PATTERN
     out = []
-    for chunk in re.findall(SPLIT_PATTERN, text):
+    for chunk in ref.pretokenize(text):
         ids = list(bytes(chunk, "utf-8"))
         for new_id, (left, right) in enumerate(merges, start=256):
             i = 0

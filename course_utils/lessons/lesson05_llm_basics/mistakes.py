@@ -246,11 +246,11 @@ TOP_K_FILTER = Mistakes({
 })
 
 
-def _nucleus(logits, keep_of):
-    """``logits`` with -inf outside the tokens ``keep_of(sorted probabilities, order)`` marks (in sorted order)."""
+def _nucleus(logits, keep_of, descending=True):
+    """``logits`` with -inf outside the tokens ``keep_of(sorted probabilities, sorted logits)`` marks."""
     logits = torch.as_tensor(logits, dtype=torch.float64)
     probs = torch.softmax(logits, dim=-1)
-    order = torch.argsort(probs, descending=True)
+    order = torch.argsort(probs, descending=descending)
     keep = torch.zeros_like(probs, dtype=torch.bool)
     keep[order[keep_of(probs[order], logits[order])]] = True
     return logits.masked_fill(~keep, float("-inf"))
@@ -261,12 +261,8 @@ def top_p_without_the_crossing_token(logits, p):
 
 
 def top_p_least_likely_first(logits, p):
-    logits = torch.as_tensor(logits, dtype=torch.float64)
-    probs = torch.softmax(logits, dim=-1)
-    order = torch.argsort(probs)
-    keep = torch.zeros_like(probs, dtype=torch.bool)
-    keep[order[torch.cumsum(probs[order], 0) - probs[order] < p]] = True
-    return logits.masked_fill(~keep, float("-inf"))
+    return _nucleus(logits, lambda sorted_probs, sorted_logits: torch.cumsum(sorted_probs, 0) - sorted_probs < p,
+                    descending=False)
 
 
 def top_p_summing_logits(logits, p):
