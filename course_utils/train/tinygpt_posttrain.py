@@ -209,17 +209,16 @@ def train_dpo(reference, tokenizer, pairs, loss_fn, steps=DPO_STEPS, lr=DPO_LR, 
 def evaluate(pretrained, sft, dpo, tokenizer):
     """The before/after numbers the lesson asserts (all on held-out data)."""
     held_demos = demonstrations(HELD_OUT_SEED, N_HELD_OUT)
-    openings = story_openings()
-    # the stories' own text (everything but the final feeling): how much DPO changed besides the ending
-    heads = [(prompt, head) for prompt, head in openings]
+    openings = story_openings()     # (prompt, the story up to its final feeling): the story NLLs score this text,
+                                    # how much DPO changed besides the ending
     return dict(
         demo_nll_pretrained=mean_nll(pretrained, tokenizer, held_demos),
         demo_nll_sft=mean_nll(sft, tokenizer, held_demos),
         positive_pretrained=positive_ending_probability(pretrained, tokenizer, openings),
         positive_sft=positive_ending_probability(sft, tokenizer, openings),
         positive_dpo=positive_ending_probability(dpo, tokenizer, openings),
-        story_nll_sft=mean_nll(sft, tokenizer, heads),
-        story_nll_dpo=mean_nll(dpo, tokenizer, heads),
+        story_nll_sft=mean_nll(sft, tokenizer, openings),
+        story_nll_dpo=mean_nll(dpo, tokenizer, openings),
     )
 
 
