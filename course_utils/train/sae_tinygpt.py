@@ -122,9 +122,9 @@ def run(progress=True, sweep=True):
     """Train the shipped SAE (and the sweep); return (sae, scale, scores, sweep_rows)."""
     import torch
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    from ..threads import one_thread
+
+    with one_thread():
         torch.manual_seed(SEED)
         model, data, scale, evaluation = activation_data()
         rows = []
@@ -134,8 +134,6 @@ def run(progress=True, sweep=True):
                 rows.append(dict(l1_coeff=l1, **{k: round(v, 5) for k, v in sae_scores(model, sae, scale, evaluation).items()}))
         sae = train_one(data, L1_COEFF, STEPS, progress=progress)
         scores = sae_scores(model, sae, scale, evaluation)
-    finally:
-        torch.set_num_threads(threads)
     return sae, scale, scores, rows
 
 

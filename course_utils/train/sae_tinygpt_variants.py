@@ -26,12 +26,11 @@ def run(progress=True):
     """``(topk_sae, dictionaries, scale, info)``: the trained SAEs and their metrics."""
     import torch
 
+    from ..threads import one_thread
     from .sae_tinygpt import activation_data, sae_scores, train_one
 
     rounded = lambda scores: {key: round(value, 5) for key, value in scores.items()}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         torch.manual_seed(SEED)
         model, data, scale, evaluation = activation_data()
         sweep = []
@@ -44,8 +43,6 @@ def run(progress=True):
         info = {"topk_sweep": sweep, "topk": rounded(sae_scores(model, topk, scale, evaluation)),
                 "dictionaries": {str(size): rounded(sae_scores(model, sae, scale, evaluation))
                                  for size, sae in dictionaries.items()}}
-    finally:
-        torch.set_num_threads(threads)
     return topk, dictionaries, scale, info
 
 
