@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+
+from local_ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
@@ -32,12 +33,6 @@ def hub_missing():
     if shutil.which("configurable-http-proxy") is None:
         return "configurable-http-proxy is not installed (npm install -g configurable-http-proxy)"
     return None
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class HubError(RuntimeError):
@@ -136,10 +131,10 @@ c.JupyterHub.load_roles.append({{"name": "test-driver", "services": ["test-drive
         return self.log.read_text(errors="replace")[-characters:] if self.log.exists() else ""
 
     # -- the hub's REST API ---------------------------------------------------------------------------------
-    def request(self, method, url, token=None, body=None, headers=None, timeout=60):
+    def request(self, method, url, token=None, body=None, timeout=60):
         """(status, parsed JSON or text) for one HTTP request; HTTP errors are returned, not raised."""
         data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
-        request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+        request = urllib.request.Request(url, data=data, method=method)
         if token:
             request.add_header("Authorization", f"token {token}")
         if data is not None:
@@ -189,9 +184,9 @@ c.JupyterHub.load_roles.append({{"name": "test-driver", "services": ["test-drive
     def room(self, path="", token=None):
         return self.request("GET", f"{self.url}/services/course-room/{path}", token=token)
 
-    def report(self, body, token=None, raw=None):
-        return self.request("POST", f"{self.url}/services/course-room/api/report", token=token,
-                            body=raw if raw is not None else body)
+    def report(self, body, token=None):
+        """POST ``body`` (bytes as they are, anything else as JSON) to the room, as a learner's kernel would."""
+        return self.request("POST", f"{self.url}/services/course-room/api/report", token=token, body=body)
 
     # -- kernels through the hub's proxy ----------------------------------------------------------------------
     def start_kernel(self, name):

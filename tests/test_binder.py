@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import platformdirs
 import pytest
+
+from local_ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
@@ -197,9 +198,7 @@ def _wheelhouse(requirements, build_requires):
 
 def _landing_page(venv, folder, env, tmp_path):
     """Where a JupyterLab server of `venv`, started in `folder`, sends a browser that opens its root URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--ServerApp.token=binder-test"] + (["--allow-root"] if os.geteuid() == 0 else [])
     env = dict(env, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))

@@ -16,46 +16,18 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from browser_support import browser_ready, chromium_page, screenshot_path  # noqa: F401 - a fixture
 from course_utils.paths import notebooks_dir
+from local_ports import free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NOTEBOOK = "01_perceptron.ipynb"
-
-
-def _requirements():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists():
-        return "chromium is not installed (apt-get install -y chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser_ready():
-    missing = _requirements()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser test, but {missing}")
-        pytest.skip(missing)
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _settings(folder):
@@ -80,7 +52,7 @@ def lab(browser_ready, tmp_path_factory):
     _settings(root / "settings")
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"), JUPYTER_RUNTIME_DIR=str(root / "runtime"))
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log = open(root / "lab.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "course_utils.cli", "lab", "--no-browser", "--port", str(port),
                                f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",
@@ -108,108 +80,75 @@ def lab(browser_ready, tmp_path_factory):
         shutil.rmtree(checkpoints, ignore_errors=True)
     assert notebook.read_bytes() == original, "JupyterLab changed notebooks/" + NOTEBOOK
 
-def _artifacts(tmp_path):
-    folder = Path(os.environ.get("COURSE_ARTIFACTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _chromium(playwright, tmp_path, width, height):
-    """Debian's Chromium, headless, with a throwaway profile and a window of ``width`` × ``height``."""
-    return playwright.chromium.launch_persistent_context(
-        str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-        viewport={"width": width, "height": height})
-
-
 def test_lesson_01_runs_in_a_real_browser(lab, tmp_path):
-    from playwright.sync_api import sync_playwright
+    screenshot = screenshot_path(tmp_path, "browser-01_perceptron.png")
+    with chromium_page(tmp_path, 1400, 1000, screenshot) as page:
+        page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}", timeout=120_000)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+        try:  # JupyterLab may ask which kernel to start
+            page.click(".jp-Dialog .jp-mod-accept:has-text('Select')", timeout=15_000)
+        except Exception:  # no dialog: the kernel starts by itself
+            pass
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
+                               ".jp-Toolbar-kernelStatus:has-text('Idle'), "
+                               "#jp-main-statusbar :text('Idle')", timeout=120_000)
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
 
-    screenshot = _artifacts(tmp_path) / "browser-01_perceptron.png"
-    with sync_playwright() as playwright:
-        context = _chromium(playwright, tmp_path, 1400, 1000)
-        page = context.new_page()
+        # Every code cell gets an execution count when Run All has finished.
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""", timeout=240_000, polling=1000)
+        outputs = page.inner_text(".jp-NotebookPanel .jp-Notebook")
+        assert "not attempted yet" in outputs
+        assert "Traceback" not in outputs
+
+        explorer = page.locator(".jp-OutputArea-output .widget-image").first
+        explorer.wait_for(timeout=60_000)
+        explorer.scroll_into_view_if_needed()
+        widget = page.locator(".jp-OutputArea-output:has(.widget-image)").first
+        assert widget.locator(".widget-dropdown select").count() >= 1
+        sliders = widget.locator(".widget-slider")
+        assert sliders.count() >= 3
+        page.wait_for_function("e => e.getAttribute('src')", arg=explorer.element_handle(), timeout=60_000)
+        before = explorer.get_attribute("src")
+
+        handle = sliders.first.locator(".noUi-handle").first
+        handle.focus()
+        for _ in range(3):
+            handle.press("ArrowRight")
         try:
-            page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}", timeout=120_000)
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
-            try:  # JupyterLab may ask which kernel to start
-                page.click(".jp-Dialog .jp-mod-accept:has-text('Select')", timeout=15_000)
-            except Exception:  # no dialog: the kernel starts by itself
-                pass
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
-                                   ".jp-Toolbar-kernelStatus:has-text('Idle'), "
-                                   "#jp-main-statusbar :text('Idle')", timeout=120_000)
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-
-            # Every code cell gets an execution count when Run All has finished.
-            page.wait_for_function(
-                """() => {
-                    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-                }""", timeout=240_000, polling=1000)
-            outputs = page.inner_text(".jp-NotebookPanel .jp-Notebook")
-            assert "not attempted yet" in outputs
-            assert "Traceback" not in outputs
-
-            explorer = page.locator(".jp-OutputArea-output .widget-image").first
-            explorer.wait_for(timeout=60_000)
-            explorer.scroll_into_view_if_needed()
-            widget = page.locator(".jp-OutputArea-output:has(.widget-image)").first
-            assert widget.locator(".widget-dropdown select").count() >= 1
-            sliders = widget.locator(".widget-slider")
-            assert sliders.count() >= 3
-            page.wait_for_function("e => e.getAttribute('src')", arg=explorer.element_handle(), timeout=60_000)
-            before = explorer.get_attribute("src")
-
-            handle = sliders.first.locator(".noUi-handle").first
-            handle.focus()
-            for _ in range(3):
-                handle.press("ArrowRight")
-            try:
-                page.wait_for_function("([e, old]) => e.getAttribute('src') !== old",
-                                       arg=[explorer.element_handle(), before], timeout=30_000)
-            except Exception:  # fall back to dragging the handle with the mouse
-                box = handle.bounding_box()
-                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-                page.mouse.down()
-                page.mouse.move(box["x"] + 80, box["y"] + box["height"] / 2, steps=8)
-                page.mouse.up()
-                page.wait_for_function("([e, old]) => e.getAttribute('src') !== old",
-                                       arg=[explorer.element_handle(), before], timeout=30_000)
-            assert explorer.get_attribute("src") != before
-        finally:
-            page.screenshot(path=str(screenshot), full_page=True)
-            print(f"browser screenshot: {screenshot}")
-            context.close()
-
-
+            page.wait_for_function("([e, old]) => e.getAttribute('src') !== old",
+                                   arg=[explorer.element_handle(), before], timeout=30_000)
+        except Exception:  # fall back to dragging the handle with the mouse
+            box = handle.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(box["x"] + 80, box["y"] + box["height"] / 2, steps=8)
+            page.mouse.up()
+            page.wait_for_function("([e, old]) => e.getAttribute('src') !== old",
+                                   arg=[explorer.element_handle(), before], timeout=30_000)
+        assert explorer.get_attribute("src") != before
 def test_class_report_renders_in_a_real_browser(browser_ready, tmp_path):
     """`course report`'s page, opened from disk: its figures render and it asks for nothing outside itself."""
-    from playwright.sync_api import sync_playwright
-
     from course_utils.grading.report import write_report
     from test_report import write_small_gradebook
 
     report = tmp_path / "report.html"
     write_report(write_small_gradebook(tmp_path), report)
-    screenshot = _artifacts(tmp_path) / "browser-class-report.png"
-    with sync_playwright() as playwright:
-        context = _chromium(playwright, tmp_path, 1000, 800)
-        page = context.new_page()
+    screenshot = screenshot_path(tmp_path, "browser-class-report.png")
+    with chromium_page(tmp_path, 1000, 800, screenshot) as page:
         requests = []
         page.on("request", lambda request: requests.append(request.url))
-        try:
-            page.goto(report.as_uri(), wait_until="load")
-            assert page.title() == "Class report: grades.csv"
-            assert page.locator("h1").bounding_box()["height"] > 0
-            images = page.locator("img")
-            assert images.count() == 2  # time per submission, lesson 01's scores
-            for index in range(images.count()):
-                natural = images.nth(index).evaluate("e => [e.complete, e.naturalWidth, e.naturalHeight]")
-                box = images.nth(index).bounding_box()
-                assert natural[0] and natural[1] > 0 and natural[2] > 0 and box["width"] > 0 and box["height"] > 0
-            assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
-        finally:
-            page.screenshot(path=str(screenshot), full_page=True)
-            print(f"browser screenshot: {screenshot}")
-            context.close()
+        page.goto(report.as_uri(), wait_until="load")
+        assert page.title() == "Class report: grades.csv"
+        assert page.locator("h1").bounding_box()["height"] > 0
+        images = page.locator("img")
+        assert images.count() == 2  # time per submission, lesson 01's scores
+        for index in range(images.count()):
+            natural = images.nth(index).evaluate("e => [e.complete, e.naturalWidth, e.naturalHeight]")
+            box = images.nth(index).bounding_box()
+            assert natural[0] and natural[1] > 0 and natural[2] > 0 and box["width"] > 0 and box["height"] > 0
+        assert [url for url in requests if not url.startswith(("file:", "data:"))] == []

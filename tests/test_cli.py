@@ -1,6 +1,5 @@
 """The `course` command: progress, doctor, train --list, and `course lab` serving notebooks/."""
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -8,6 +7,7 @@ import urllib.request
 
 from course_utils import cli, progress
 from course_utils.checking import PASSED, Verdict
+from local_ports import free_port
 
 
 def test_progress_table_lists_every_lesson(capsys, tmp_path, monkeypatch):
@@ -48,14 +48,8 @@ def test_train_unknown_recipe_is_a_sentence(capsys):
     assert "there is no training recipe 'no_such_model'" in capsys.readouterr().out
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_course_lab_serves_the_notebooks(tmp_path):
-    port, token = _free_port(), "course-test-token"
+    port, token = free_port(), "course-test-token"
     command = [sys.executable, "-m", "course_utils.cli", "lab", "--no-browser", "--port", str(port),
                f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.runtime_dir={tmp_path}"]

@@ -14,7 +14,7 @@ import pytest
 
 from course_utils import exercises
 from hub_session import PASSWORD, HubSession, hub_missing
-from test_browser import _artifacts, _chromium, browser_ready  # noqa: F401 - browser_ready is a fixture
+from browser_support import browser_ready, chromium_page, screenshot_path  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.xdist_group("hub")  # one hub per run: all of this module goes to one worker
 
@@ -131,34 +131,25 @@ def test_the_csv_export_has_every_exercise_for_every_learner(hub, room):
 ])
 def test_bad_or_forged_reports_are_refused_and_change_nothing(hub, room, who, body, status):
     token = {"forged": "0" * 32, None: None}.get(who, hub.token_for(who) if who else None)
-    answer = hub.report(None, token=token, raw=body if isinstance(body, bytes) else json.dumps(body).encode())
+    answer = hub.report(body, token=token)
     assert answer[0] == status, answer
     assert _states(hub.room("api/room?lesson=01", token=hub.token_for("teacher"))[1]) == EXPECTED
 
 
 def test_the_room_view_in_a_real_browser(hub, room, browser_ready, tmp_path):  # noqa: F811 - the fixture
-    from playwright.sync_api import sync_playwright
-
-    screenshot = _artifacts(tmp_path) / "browser-room-view.png"
-    with sync_playwright() as playwright:
-        context = _chromium(playwright, tmp_path, 1200, 500)
-        page = context.new_page()
-        try:
-            page.goto(f"{hub.url}/hub/login", timeout=60_000)
-            page.fill("#username_input", "teacher")
-            page.fill("#password_input", PASSWORD)
-            page.click("#login_submit")
-            page.wait_for_url("**/hub/**", timeout=60_000)
-            page.goto(f"{hub.url}/services/course-room/?lesson=01", timeout=60_000)
-            page.wait_for_function("document.querySelectorAll('#room tbody tr').length === 3", timeout=60_000)
-            headers = page.locator("#room thead th").all_inner_texts()
-            learners = page.locator("#room tbody td.learner").all_inner_texts()
-            cells = page.eval_on_selector_all(
-                "#room tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.className))")
-            page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            context.close()
-    print(f"room view screenshot: {screenshot}")
+    screenshot = screenshot_path(tmp_path, "browser-room-view.png")
+    with chromium_page(tmp_path, 1200, 500, screenshot) as page:
+        page.goto(f"{hub.url}/hub/login", timeout=60_000)
+        page.fill("#username_input", "teacher")
+        page.fill("#password_input", PASSWORD)
+        page.click("#login_submit")
+        page.wait_for_url("**/hub/**", timeout=60_000)
+        page.goto(f"{hub.url}/services/course-room/?lesson=01", timeout=60_000)
+        page.wait_for_function("document.querySelectorAll('#room tbody tr').length === 3", timeout=60_000)
+        headers = page.locator("#room thead th").all_inner_texts()
+        learners = page.locator("#room tbody td.learner").all_inner_texts()
+        cells = page.eval_on_selector_all(
+            "#room tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.className))")
     assert headers[0] == "learner" and headers[1].startswith("01.sigmoid_neuron") and "2 stuck" in headers[1]
     total = len(exercises.for_lesson("01"))
     assert learners == [f"ada · 3/{total}", f"alan · 0/{total}", f"grace · 1/{total}"]

@@ -1,6 +1,5 @@
 """The room view without a hub: its store, and a learner's check when there is no room or it cannot be reached."""
 import json
-import socket
 import time
 
 import pytest
@@ -10,6 +9,7 @@ from course_utils.lessons.lesson01_perceptron import reference as ref
 from course_utils.notebook import start_lesson
 from course_utils.room import client
 from course_utils.room.store import ATTEMPTED_STATE, NOT_STARTED_STATE, PASSED_STATE, RoomStore
+from local_ports import free_port
 
 EXERCISES = [("01.a", "first"), ("01.b", "second"), ("01.c", "third")]
 
@@ -82,9 +82,7 @@ def test_outside_a_hub_nothing_is_sent_and_the_check_is_unchanged(capsys, tmp_pa
 
 
 def test_a_room_that_cannot_be_reached_never_delays_or_breaks_a_check(capsys, tmp_path, monkeypatch):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nobody listens on it
     monkeypatch.setenv("COURSE_ROOM_URL", f"http://127.0.0.1:{port}/services/course-room/")
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "a-token")
     threads = []

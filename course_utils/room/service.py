@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,26 +26,32 @@ MAX_REPORT_BYTES = 4096
 PAGE = Path(__file__).with_name("page.html")
 
 
-def lesson_exercises(number):
-    return [(exercise.id, exercise.title) for exercise in exercises.for_lesson(number)]
+@dataclass(frozen=True)
+class Catalogue:
+    titles: dict      # lesson number -> the lesson's title, in course order
+    exercises: dict   # lesson number -> [(exercise id, exercise title)], in notebook order
+    ids: frozenset    # every exercise id
+
+
+@functools.cache
+def _load_catalogue():
+    infos = lessons.all_lessons()
+    by_lesson = {info.number: [(e.id, e.title) for e in exercises.for_lesson(info.number)] for info in infos}
+    return Catalogue({info.number: info.title for info in infos}, by_lesson,
+                     frozenset(exercise_id for pairs in by_lesson.values() for exercise_id, _ in pairs))
 
 
 _CATALOGUE_LOCK = threading.Lock()
 
 
-@functools.cache
-def _catalogue():
-    return [info.number for info in lessons.all_lessons()], {exercise.id for exercise in exercises.all_exercises()}
-
-
 def catalogue():
-    """(lesson numbers, every exercise id): importing every lesson takes seconds, so it is done once."""
+    """Every lesson and exercise: importing every lesson takes seconds, so it is done once, by one thread."""
     with _CATALOGUE_LOCK:
-        return _catalogue()
+        return _load_catalogue()
 
 
 def _tornado_app(store, prefix):
-    """Built inside a function so that importing this module (for ``lesson_exercises``) needs no jupyterhub."""
+    """Built inside a function so that importing this module needs no jupyterhub (``course room`` says so)."""
     from jupyterhub.services.auth import HubAuth, HubOAuthCallbackHandler, HubOAuthenticated
     from jupyterhub.utils import url_path_join
     from tornado import web
@@ -55,7 +62,7 @@ def _tornado_app(store, prefix):
     class CatalogueHandler(web.RequestHandler):
         async def prepare(self):
             # Off the event loop: while the lessons load (seconds, once), other requests are still answered.
-            self.lesson_numbers, self.exercise_ids = await IOLoop.current().run_in_executor(None, catalogue)
+            self.catalogue = await IOLoop.current().run_in_executor(None, catalogue)
 
     class ReportHandler(CatalogueHandler):
         def _refuse(self, code, reason):
@@ -80,7 +87,7 @@ def _tornado_app(store, prefix):
                 return self._refuse(400, "a report is a JSON object")
             if report.get("learner", model["name"]) != model["name"]:
                 return self._refuse(403, "a learner can report only their own verdicts")
-            if report.get("exercise") not in self.exercise_ids:
+            if report.get("exercise") not in self.catalogue.ids:
                 return self._refuse(400, "unknown exercise id")
             if report.get("status") not in REPORTED_STATUSES:
                 return self._refuse(400, f"status must be one of {', '.join(REPORTED_STATUSES)}")
@@ -89,16 +96,16 @@ def _tornado_app(store, prefix):
 
     class HostHandler(HubOAuthenticated, CatalogueHandler):
         def lesson(self):
-            number = self.get_argument("lesson", self.lesson_numbers[0])
-            if number not in self.lesson_numbers:
+            number = self.get_argument("lesson", next(iter(self.catalogue.titles)))
+            if number not in self.catalogue.titles:
                 raise web.HTTPError(400, f"there is no lesson {number}")
             return number
 
     class PageHandler(HostHandler):
         @web.authenticated
         def get(self):
-            options = "".join(f'<option value="{n}">{n} {lessons.get_lesson(n).title}</option>'
-                              for n in self.lesson_numbers)
+            options = "".join(f'<option value="{number}">{number} {title}</option>'
+                              for number, title in self.catalogue.titles.items())
             # The page's fetches are cookie-authenticated, so the hub's XSRF check wants this token with each.
             xsrf = self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token
             self.finish(PAGE.read_text().replace("{{LESSON_OPTIONS}}", options).replace("{{XSRF_TOKEN}}", xsrf))
@@ -107,12 +114,12 @@ def _tornado_app(store, prefix):
         @web.authenticated
         def get(self):
             self.set_header("Cache-Control", "no-store")
-            self.finish(store.view(lesson_exercises(self.lesson())))
+            self.finish(store.view(self.catalogue.exercises[self.lesson()]))
 
     class CsvHandler(HostHandler):
         @web.authenticated
         def get(self):
-            everything = [pair for number in self.lesson_numbers for pair in lesson_exercises(number)]
+            everything = [pair for pairs in self.catalogue.exercises.values() for pair in pairs]
             self.set_header("Content-Type", "text/csv; charset=utf-8")
             self.set_header("Content-Disposition", 'attachment; filename="room.csv"')
             self.finish(store.csv_text(everything))

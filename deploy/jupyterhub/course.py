@@ -13,12 +13,13 @@ Settings, from the environment of the hub process:
 """
 import os
 import shutil
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 
 COURSE_ROOT = Path(os.environ.get("COURSE_ROOT", Path(__file__).resolve().parents[2]))
-COURSE_PYTHON = os.environ.get("COURSE_PYTHON") or __import__("sys").executable
+COURSE_PYTHON = os.environ.get("COURSE_PYTHON") or sys.executable
 INSTRUCTORS = {name.strip() for name in os.environ.get("COURSE_INSTRUCTORS", "").split(",") if name.strip()}
 ROOM_PORT = int(os.environ.get("COURSE_ROOM_PORT", "10101"))
 ROOM_STATE = os.environ.get("COURSE_ROOM_STATE", "course-room.json")
