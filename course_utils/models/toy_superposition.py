@@ -61,8 +61,8 @@ def evaluate_instances(W, b, sparsity, importance, linear=False, n_samples=EVAL_
     return (total / n_samples).float()
 
 
-def train_toy_grid(sparsity, importance, n_hidden, seeds=(0,), steps=3000, batch_size=1024, lr=1e-2, data_seed=0,
-                   progress=True, eval_samples=EVAL_SAMPLES):
+def train_toy_grid(sparsity, importance, n_hidden, seeds=(0,), linear=False, steps=3000, batch_size=1024, lr=1e-2,
+                   data_seed=0, progress=True, eval_samples=EVAL_SAMPLES):
     """Train toy models for G settings, each with its own sparsity (G,) and importance (G, n), from every seed.
 
     Returns W (G, R, m, n), b (G, R, n) and the loss (G, R) on one fixed sample (:func:`evaluate_instances`).
@@ -75,7 +75,7 @@ def train_toy_grid(sparsity, importance, n_hidden, seeds=(0,), steps=3000, batch
     seeds = list(seeds)
     run_sparsity = sparsity.repeat_interleave(len(seeds))
     run_importance = importance.repeat_interleave(len(seeds), dim=0)[:, None, :]
-    model = ToyModel(n_settings * len(seeds), n_features, n_hidden)
+    model = ToyModel(n_settings * len(seeds), n_features, n_hidden, linear=linear)
     with torch.no_grad():
         for index in range(n_settings * len(seeds)):
             model.W[index] = ToyModel(1, n_features, n_hidden, seed=seeds[index % len(seeds)]).W[0]
@@ -87,7 +87,7 @@ def train_toy_grid(sparsity, importance, n_hidden, seeds=(0,), steps=3000, batch
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    final = evaluate_instances(model.W.detach(), model.b.detach(), run_sparsity, run_importance[:, 0],
+    final = evaluate_instances(model.W.detach(), model.b.detach(), run_sparsity, run_importance[:, 0], linear=linear,
                                n_samples=eval_samples)
     shape = (n_settings, len(seeds))
     return {"W": model.W.detach().reshape(*shape, n_hidden, n_features),
@@ -114,36 +114,16 @@ class ToyModel(nn.Module):
 
 def train_toy_models(sparsities, seeds=(0,), n_features=5, n_hidden=2, importance_decay=0.9, linear=False,
                      steps=3000, batch_size=1024, lr=1e-2, data_seed=0, progress=True, eval_samples=EVAL_SAMPLES):
-    """Train one toy model per (sparsity, seed) pair in a single batched loop.
+    """Train one toy model per (sparsity, seed) pair in a single batched loop (:func:`train_toy_grid` with the
+    same importance, ``importance_decay ** i`` for feature i, at every sparsity).
 
     Returns a dict with W (S, R, m, n), b (S, R, n) and the final importance-weighted
     loss (S, R) for S sparsities and R seeds; ``loss`` is measured by :func:`evaluate_instances`
     on one large fixed sample, the same for every instance.
     """
-    from tqdm.auto import tqdm
-
     sparsities, seeds = list(sparsities), list(seeds)
-    n_runs = len(sparsities) * len(seeds)
-    per_run_sparsity = torch.tensor([s for s in sparsities for _ in seeds], dtype=torch.float32)
-    # Each seed gives its own initial W; build them separately, then stack into one model.
-    model = ToyModel(n_runs, n_features, n_hidden, linear=linear)
-    with torch.no_grad():
-        for index in range(n_runs):
-            seed = seeds[index % len(seeds)]
-            model.W[index] = ToyModel(1, n_features, n_hidden, seed=seed).W[0]
-    importance = feature_importance(n_features, importance_decay)
-    generator = torch.Generator().manual_seed(data_seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in tqdm(range(steps), desc="toy models", disable=not progress, mininterval=1.0):
-        x = sample_features(n_runs, batch_size, n_features, per_run_sparsity, generator)
-        loss = (importance * (x - model(x)) ** 2).sum(-1).mean(-1).sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    final = evaluate_instances(model.W.detach(), model.b.detach(), per_run_sparsity, importance, linear=linear,
-                               n_samples=eval_samples)
-    shape = (len(sparsities), len(seeds))
-    return {"W": model.W.detach().reshape(*shape, n_hidden, n_features),
-            "b": model.b.detach().reshape(*shape, n_features),
-            "loss": final.reshape(shape),
-            "sparsities": torch.tensor(sparsities), "seeds": torch.tensor(seeds)}
+    importance = feature_importance(n_features, importance_decay).reshape(1, -1).repeat(len(sparsities), 1)
+    result = train_toy_grid(torch.tensor(sparsities, dtype=torch.float32), importance, n_hidden, seeds=seeds,
+                            linear=linear, steps=steps, batch_size=batch_size, lr=lr, data_seed=data_seed,
+                            progress=progress, eval_samples=eval_samples)
+    return {**result, "sparsities": torch.tensor(sparsities), "seeds": torch.tensor(seeds)}
