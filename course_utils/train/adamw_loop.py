@@ -2,6 +2,8 @@
 ``lookback_2l``, ``greater_than``)."""
 import numpy as np
 
+from ..threads import one_thread
+
 
 def train_with_adamw(build_model, batch_loss, *, steps, seed, lr, desc, progress=True):
     """Train ``build_model()`` and return ``(model, history)``.
@@ -14,22 +16,20 @@ def train_with_adamw(build_model, batch_loss, *, steps, seed, lr, desc, progress
     import torch
     from tqdm.auto import tqdm
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model = build_model()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.05)
-    history = []
-    for _ in tqdm(range(steps), desc=desc, disable=not progress):
-        loss = batch_loss(model, rng)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        history.append(loss.item())
-    torch.set_num_threads(threads)
+    with one_thread():
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        model = build_model()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.05)
+        history = []
+        for _ in tqdm(range(steps), desc=desc, disable=not progress):
+            loss = batch_loss(model, rng)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            history.append(loss.item())
     return model, history
 
 

@@ -28,6 +28,7 @@ import time
 import numpy as np
 
 from . import recipe
+from ..threads import one_thread
 
 PROMPT = "Tell me about {name}!\n"
 STORY_TYPES = ("weather", "meeting")     # short stories (under 80 characters) that end "<name> was <feeling>."
@@ -245,9 +246,8 @@ def build(directory, progress=True):
     from ..lessons.lesson05_llm_basics.reference import dpo_loss
     from ..models.tinygpt import load_tinygpt
 
-    start, threads = time.time(), torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    start = time.time()
+    with one_thread():
         torch.manual_seed(SEED)
         pretrained, tokenizer, base_info = load_tinygpt()
         sft = train_sft(pretrained, tokenizer, demonstrations(), progress=progress)
@@ -259,8 +259,6 @@ def build(directory, progress=True):
         overtrained = dict(steps=OVERTRAINED_STEPS, lr=OVERTRAINED_LR, beta=BETA,
                            positive=round(positive_ending_probability(pushed, tokenizer, openings), 4),
                            story_nll=round(mean_nll(pushed, tokenizer, openings), 4))
-    finally:
-        torch.set_num_threads(threads)
     info = dict(seed=SEED, base_checkpoint="tinygpt", base_sha256=base_info["sha256"],
                 model_config=pretrained.config.to_dict(), prompt=PROMPT, story_types=list(STORY_TYPES),
                 chosen_feelings=list(CHOSEN_FEELINGS), rejected_feelings=list(REJECTED_FEELINGS),

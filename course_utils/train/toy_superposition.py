@@ -12,6 +12,7 @@ so the losses of different seeds can be ranked.
 import time
 
 from . import recipe
+from ..threads import one_thread
 
 SPARSITIES = [0.0, 0.7, 0.9, 0.99]
 SEEDS = [0, 1, 2, 3]
@@ -21,17 +22,11 @@ SETTINGS = dict(n_features=5, n_hidden=2, importance_decay=0.9, steps=1500, batc
 
 def run(progress=True):
     """The sweep and the linear control: two result dicts from ``train_toy_models``."""
-    import torch
+    from ..models.toy_superposition import train_toy_models  # imports torch, so one_thread can set it
 
-    from ..models.toy_superposition import train_toy_models
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         relu = train_toy_models(SPARSITIES, SEEDS, progress=progress, **SETTINGS)
         linear = train_toy_models([LINEAR_SPARSITY], SEEDS[:2], linear=True, progress=progress, **SETTINGS)
-    finally:
-        torch.set_num_threads(threads)
     return relu, linear
 
 
