@@ -33,14 +33,12 @@ def finetune_slice(split):
 @recipe("tinygpt_cka", description="TinyGPT from a second seed, and TinyGPT finetuned on dialogue (lesson 09)",
         metric="seed1_validation_loss", tolerance=0.05)
 def build(directory, steps=STEPS, finetune_steps=FINETUNE["steps"]):
-    import torch
+    import torch  # noqa: F401  (loaded first: one_thread acts only on a loaded torch)
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)      # tiny matrices: one thread is fastest, and the shipped weights were made with one
-    try:
+    from ..threads import one_thread
+
+    with one_thread():      # tiny matrices: one thread is fastest, and the shipped weights were made with one
         return _build(directory, steps, finetune_steps)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _build(directory, steps, finetune_steps):

@@ -27,18 +27,14 @@ def grid():
 
 
 def run(progress=True):
-    import torch
+    import torch  # noqa: F401  (loaded first: one_thread acts only on a loaded torch)
 
     from ..models.toy_superposition import train_toy_grid
+    from ..threads import one_thread
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         sparsity, importance = grid()
-        result = train_toy_grid(sparsity, importance, n_hidden=1, seeds=SEEDS, progress=progress, **SETTINGS)
-    finally:
-        torch.set_num_threads(threads)
-    return result
+        return train_toy_grid(sparsity, importance, n_hidden=1, seeds=SEEDS, progress=progress, **SETTINGS)
 
 
 def load_phase_diagram():
