@@ -271,12 +271,17 @@ def edge_attribution(run, edges, metric):
     Returns ``{(s, r): Σ over batch, positions and d_model of (corrupted − clean output of s) · ∂metric/∂(input
     of r)}``, with the gradient taken on the CLEAN run.
     """
-    outputs, inputs, logits = run("clean")
-    corrupted_outputs = run("corrupted")[0]
+    return _edge_attribution(run, edges, metric, gradient_run="clean")
+
+
+def _edge_attribution(run, edges, metric, gradient_run):
+    """:func:`edge_attribution` with the gradient taken on the ``gradient_run`` ("clean" or "corrupted") run."""
+    clean, corrupted = run("clean"), run("corrupted")
+    _, inputs, logits = clean if gradient_run == "clean" else corrupted
     receivers = list(dict.fromkeys(receiver for _, receiver in edges))
     grads = torch.autograd.grad(metric(logits), [inputs[r] for r in receivers], allow_unused=True)
     grads = {r: torch.zeros_like(inputs[r]) if g is None else g for r, g in zip(receivers, grads)}
-    return {(s, r): float(((corrupted_outputs[s] - outputs[s]).detach() * grads[r]).sum()) for s, r in edges}
+    return {(s, r): float(((corrupted[0][s] - clean[0][s]).detach() * grads[r]).sum()) for s, r in edges}
 
 
 def attribution_as_array(scores, edges, case):
@@ -335,12 +340,7 @@ class TokenLogProb:
 def edge_attribution_corrupted_gradient(run, edges, metric):
     """:func:`edge_attribution` with the gradient taken on the CORRUPTED run instead (a comparison, not Syed et
     al.'s method): a linear estimate around the corrupted run, i.e. of restoring one clean edge into it."""
-    outputs = run("clean")[0]
-    corrupted_outputs, inputs, logits = run("corrupted")
-    receivers = list(dict.fromkeys(receiver for _, receiver in edges))
-    grads = torch.autograd.grad(metric(logits), [inputs[r] for r in receivers], allow_unused=True)
-    grads = {r: torch.zeros_like(inputs[r]) if g is None else g for r, g in zip(receivers, grads)}
-    return {(s, r): float(((corrupted_outputs[s] - outputs[s]).detach() * grads[r]).sum()) for s, r in edges}
+    return _edge_attribution(run, edges, metric, gradient_run="corrupted")
 
 
 def answer_logit_gap(logits, answers, positions):
