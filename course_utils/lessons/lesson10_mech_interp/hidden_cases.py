@@ -125,34 +125,21 @@ def _normalised_metric(rng):
 # --- patching on a model -----------------------------------------------------------------------------
 
 class _AnswerLogit:
-    """A patching metric: the batch mean of the answer's logit at ``query_pos``, optionally normalised so the
-    clean run scores 1 and the corrupted run 0. A plain object, so it survives ``copy.deepcopy``."""
+    """A patching metric: the batch mean of the answer's logit at ``query_pos`` (minus the distractor's, when
+    ``distractors`` are given: reference.logit_difference), optionally normalised so the clean run scores 1 and
+    the corrupted run 0. A plain object, so it survives ``copy.deepcopy``."""
 
-    def __init__(self, query_pos, answers, clean=None, corrupted=None):
-        self.query_pos, self.answers, self.clean, self.corrupted = query_pos, answers, clean, corrupted
-
-    def __call__(self, logits):
-        import torch
-
-        value = logits[torch.arange(len(self.answers)), self.query_pos, self.answers].mean()
-        if self.clean is None:
-            return value
-        return (value - self.corrupted) / (self.clean - self.corrupted)
-
-
-class _LogitDifference:
-    """A patching metric: the batch mean of logit(answer) − logit(distractor) at ``query_pos``, optionally
-    normalised so the clean run scores 1 and the corrupted run 0. A plain object, so it survives ``copy.deepcopy``."""
-
-    def __init__(self, query_pos, answers, distractors, clean=None, corrupted=None):
+    def __init__(self, query_pos, answers, distractors=None, clean=None, corrupted=None):
         self.query_pos, self.answers, self.distractors = query_pos, answers, distractors
         self.clean, self.corrupted = clean, corrupted
 
     def __call__(self, logits):
-        import torch
+        from .reference import answer_logit, logit_difference
 
-        rows = torch.arange(len(self.answers))
-        value = (logits[rows, self.query_pos, self.answers] - logits[rows, self.query_pos, self.distractors]).mean()
+        if self.distractors is None:
+            value = answer_logit(logits, self.query_pos, self.answers)
+        else:
+            value = logit_difference(logits, self.query_pos, self.answers, self.distractors)
         if self.clean is None:
             return value
         return (value - self.corrupted) / (self.clean - self.corrupted)
@@ -221,9 +208,9 @@ def _patching_cases(rng, count):
             swap_pos = int(rng.choice([p for p in range(half_len - 1) if abs(p - corrupt_pos) >= 2]))
             clean, corrupted, query_pos, answers, distractors = induction_swap_pair(
                 batch, half_len, corrupt_pos, swap_pos, model.cfg.d_vocab, seed=_seed(rng))
-            metric = _LogitDifference(query_pos, answers, distractors)
+            metric = _AnswerLogit(query_pos, answers, distractors)
             with torch.no_grad():
-                metric = _LogitDifference(query_pos, answers, distractors, float(metric(probe(clean))),
+                metric = _AnswerLogit(query_pos, answers, distractors, float(metric(probe(clean))),
                                           float(metric(probe(corrupted))))
             if metric.clean > 1 and metric.clean - metric.corrupted > 2:    # induction at work; a clear gap
                 break
