@@ -68,7 +68,7 @@ def save(snapshots, history, directory, seconds):
     info = dict(seed=induction.SEED, steps=induction.STEPS, lr=induction.LR, model_config=induction.MODEL_CONFIG,
                 data=induction.DATA, snapshot_steps=sorted(snapshots), dtype="float16",
                 recipe="the induction_2l recipe, with a copy of the weights kept at each snapshot step",
-                repeated_token_losses={k: v for k, v in losses.items()},
+                repeated_token_losses=losses,
                 final_second_half_loss=losses[str(induction.STEPS)][1],
                 train_loss_bin=LOSS_BIN, train_loss=[round(float(v), 4) for v in bins],
                 train_seconds=round(seconds, 1))
