@@ -59,3 +59,18 @@ def test_recipe_is_reproducible_on_a_short_run():
     second, _ = recipe.train(steps=3, progress=False)
     assert len(history) == 3
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+
+
+def test_lesson11_graph_model_with_every_edge_kept_is_the_model():
+    """GraphModel (lesson 11) re-implements this forward pass edge by edge: with every edge kept it gives the
+    model's own logits, and with none kept the corrupted run's."""
+    from course_utils.lessons.lesson11_circuit_discovery.reference import GraphModel
+
+    model = build_greater_than(dict(n_layers=2, n_heads=2, d_model=8, d_head=4, d_mlp=16, n_ctx=5, d_vocab=7), seed=2)
+    generator = torch.Generator().manual_seed(1)
+    clean, corrupted = (torch.randint(0, 7, (3, 5), generator=generator) for _ in range(2))
+    graph = GraphModel(model, clean, corrupted)
+    assert graph.mlps and len(graph.edges) == len(set(graph.edges))
+    with torch.no_grad():
+        assert torch.allclose(graph.logits(graph.edges), model(clean), atol=1e-5)
+        assert torch.allclose(graph.logits([]), model(corrupted), atol=1e-5)
